@@ -1,0 +1,18 @@
+"""Transferability metrics: plain functions of features and labels, and scorers.
+
+Functions take features first, ``metric(X, y)``; label-only metrics take the
+target labels first, ``metric(y, z)``. Scorers wrap them for scikit-learn's
+``scoring=``.
+"""
+
+from sktransfer.metrics._entropy import conditional_entropy, task_hardness
+from sktransfer.metrics._hscore import h_score
+from sktransfer.metrics._scorer import ConditionalEntropyScorer, HScoreScorer
+
+__all__ = [
+    "ConditionalEntropyScorer",
+    "HScoreScorer",
+    "conditional_entropy",
+    "h_score",
+    "task_hardness",
+]

@@ -1,0 +1,140 @@
+"""Scorers: ``scorer(estimator, X, y) -> float``, greater is better.
+
+They plug into every ``scoring=`` of scikit-learn (``cross_val_score``,
+``GridSearchCV``, ...). A representation is read through ``transform`` (for a
+pipeline ending in a predictor, through all steps but the last); a source
+classifier is read through ``predict``. ``make_scorer`` has no route to
+``transform``, hence small callable classes.
+"""
+
+from sklearn.frozen import FrozenEstimator
+from sklearn.pipeline import Pipeline
+from sklearn.utils._param_validation import validate_parameter_constraints
+
+from sktransfer.metrics._entropy import _BASE_CONSTRAINT, conditional_entropy
+from sktransfer.metrics._hscore import _SHRINKAGE_CONSTRAINT, h_score
+
+
+class HScoreScorer:
+    """Score the representation an estimator produces by its H-score.
+
+    Parameters
+    ----------
+    shrinkage : {None, "ledoit_wolf", "oas"} or float in [0, 1], default=None
+        Passed to :func:`~sktransfer.metrics.h_score`: ``None`` for the plain
+        H-score, otherwise the regularised H-score.
+
+    See Also
+    --------
+    sktransfer.metrics.h_score : The metric as a function of features.
+    ConditionalEntropyScorer : Score a source classifier by its labels.
+
+    Notes
+    -----
+    Called as ``scorer(estimator, X, y)``, it returns ``h_score(F, y)`` with
+    ``F`` the features the fitted ``estimator`` makes of ``X``:
+
+    * ``estimator.transform(X)`` for a transformer, including a pipeline of
+      transformers and a :class:`~sklearn.frozen.FrozenEstimator` around a
+      pretrained extractor;
+    * ``estimator[:-1].transform(X)`` for a :class:`~sklearn.pipeline.Pipeline`
+      ending in a predictor (a pipeline holding only a predictor scores ``X``
+      itself).
+
+    In cross-validation the score is computed on the held-out fold, so it
+    measures how well the representation learned on the training folds
+    separates unseen samples.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.decomposition import PCA
+    >>> from sklearn.model_selection import cross_val_score
+    >>> from sktransfer import HScoreScorer
+    >>> X, y = load_digits(return_X_y=True)
+    >>> scores = cross_val_score(PCA(16), X, y, scoring=HScoreScorer(), cv=3)
+    >>> scores.round(2)
+    array([5.3 , 5.44, 5.33])
+    """
+
+    def __init__(self, *, shrinkage=None):
+        validate_parameter_constraints(
+            {"shrinkage": _SHRINKAGE_CONSTRAINT},
+            {"shrinkage": shrinkage},
+            caller_name=type(self).__name__,
+        )
+        self.shrinkage = shrinkage
+
+    def __call__(self, estimator, X, y):
+        return h_score(_representation(estimator, X), y, shrinkage=self.shrinkage)
+
+    def __repr__(self):
+        args = "" if self.shrinkage is None else f"shrinkage={self.shrinkage!r}"
+        return f"{type(self).__name__}({args})"
+
+
+class ConditionalEntropyScorer:
+    """Score a source classifier by the negative conditional entropy (NCE).
+
+    The fitted ``estimator`` is a classifier for a source task; its predicted
+    labels on ``X`` are the source labels ``z``, and the score is
+    ``-H(y | z)``: zero when the target labels are a function of the source
+    labels, more negative the less the source tells about the target.
+
+    Parameters
+    ----------
+    base : float, default=None
+        Base of the logarithm; natural logarithm (nats) when None.
+
+    See Also
+    --------
+    sktransfer.metrics.conditional_entropy : The metric on label sequences.
+    HScoreScorer : Score a representation instead of a classifier.
+
+    Notes
+    -----
+    Tran, Nguyen and Hassner (2019) show that the log-likelihood a transferred
+    classifier can reach on the target is at least the source's minus
+    ``H(Y | Z)`` (their Theorem 1), so the NCE ranks source tasks by how well
+    they transfer.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> from sktransfer import ConditionalEntropyScorer
+    >>> X, y = load_iris(return_X_y=True)
+    >>> source = DecisionTreeClassifier(max_depth=1).fit(X, y == 0)  # setosa?
+    >>> round(ConditionalEntropyScorer()(source, X, y), 4)
+    -0.4621
+    """
+
+    def __init__(self, *, base=None):
+        validate_parameter_constraints(
+            {"base": _BASE_CONSTRAINT}, {"base": base}, caller_name=type(self).__name__
+        )
+        self.base = base
+
+    def __call__(self, estimator, X, y):
+        return -conditional_entropy(y, estimator.predict(X), base=self.base)
+
+    def __repr__(self):
+        args = "" if self.base is None else f"base={self.base!r}"
+        return f"{type(self).__name__}({args})"
+
+
+def _representation(estimator, X):
+    """The features a fitted estimator makes of ``X``."""
+    if isinstance(estimator, FrozenEstimator):
+        estimator = estimator.estimator
+    if isinstance(estimator, Pipeline):
+        final = estimator._final_estimator
+        if final != "passthrough" and hasattr(final, "predict"):
+            return estimator[:-1].transform(X) if len(estimator) > 1 else X
+    if hasattr(estimator, "transform"):
+        return estimator.transform(X)
+    raise TypeError(
+        "HScoreScorer scores a representation: the estimator must have a "
+        "transform method or be a Pipeline ending in a predictor; got "
+        f"{type(estimator).__name__}"
+    )
