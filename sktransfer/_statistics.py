@@ -132,7 +132,7 @@ class SufficientStatistics:
         total = scatter = None
         for rows in gen_batches(n_samples, chunk_rows):
             part, centred, buffer = _chunk_moments(
-                _float64_rows(X, rows), codes[rows], offsets, use_qr
+                _dense_rows(X, rows), codes[rows], offsets, use_qr
             )
             if total is None:
                 shift, weight, merged = np.zeros(n_features), 0.0, part
@@ -297,17 +297,15 @@ def _factor_spectrum(factor):
 
 def _gram_spectrum(gram):
     """The same from a Gram matrix ``factor.T @ factor``, by one eigh."""
-    eigenvalues, vectors = scipy.linalg.eigh(gram, check_finite=False)
+    eigenvalues, vectors = scipy.linalg.eigh(gram, driver="evd", check_finite=False)
     singular = np.sqrt(np.clip(eigenvalues[::-1], 0.0, None))
     return singular, np.ascontiguousarray(vectors[:, ::-1].T)
 
 
-def _float64_rows(X, rows):
-    """A chunk of rows as a float64 array; may be a view of ``X``."""
+def _dense_rows(X, rows):
+    """A chunk of rows as a dense array of the input dtype; may be a view of X."""
     block = X[rows]
-    if sp.issparse(block):
-        return block.toarray().astype(np.float64, copy=False)
-    return np.asarray(block, dtype=np.float64)
+    return block.toarray() if sp.issparse(block) else block
 
 
 def _chunk_moments(block, codes, offsets, use_qr):
@@ -317,7 +315,7 @@ def _chunk_moments(block, codes, offsets, use_qr):
     and one row below for the mean shift, so that no further copy is needed.
     """
     n_rows, n_features = block.shape
-    mean = block.mean(axis=0)
+    mean = block.mean(axis=0, dtype=np.float64)
     if not np.isfinite(mean).all():
         raise ValueError(
             "X contains NaN or infinity (or values so large that their sum "
@@ -327,8 +325,9 @@ def _chunk_moments(block, codes, offsets, use_qr):
         buffer = np.empty((n_features + n_rows + 1, n_features), order="F")
         centred = buffer[n_features:-1]
     else:
-        buffer, centred = None, np.empty_like(block)
-    np.subtract(block, mean, out=centred)
+        buffer, centred = None, np.empty(block.shape)
+    # Centre in float64 straight from the input dtype: the one copy of a chunk.
+    np.subtract(block, mean, out=centred, dtype=np.float64)
 
     n_total = int(offsets[-1])
     if codes.shape[1]:

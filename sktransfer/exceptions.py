@@ -4,10 +4,27 @@ __all__ = ["FewSamplesWarning"]
 
 
 class FewSamplesWarning(UserWarning):
-    """The number of features is close to or above the number of samples.
+    """Warn that the features are many compared with the samples.
 
-    The plain H-score then over-fits: with ``k >= m - 1`` centred features any
-    labelling is separated perfectly and the score reaches its maximum ``C - 1``
-    whatever the features are. Pass ``shrinkage="ledoit_wolf"`` (or ``"oas"``)
-    for the regularised H-score instead.
+    The plain H-score then over-fits: once the number of features reaches the
+    samples' degrees of freedom beyond the class means (``n_samples -
+    n_classes``), any labelling is separated perfectly and the score is the
+    rank of the features, whatever they are. The regularised H-score
+    (``shrinkage="ledoit_wolf"`` or ``"oas"``) does not have this problem.
+
+    See Also
+    --------
+    sktransfer.metrics.h_score : Raises it, and takes ``shrinkage``.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import numpy as np
+    >>> from sktransfer import FewSamplesWarning, h_score
+    >>> X = np.random.default_rng(0).standard_normal((10, 8))
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     score = h_score(X, [0, 1] * 5)
+    >>> caught[0].category is FewSamplesWarning
+    True
     """
