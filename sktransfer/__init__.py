@@ -9,6 +9,7 @@ from sktransfer.metrics import (
     HScoreScorer,
     conditional_entropy,
     h_score,
+    normalized_h_score,
     task_hardness,
 )
 
@@ -20,5 +21,6 @@ __all__ = [
     "HScoreScorer",
     "conditional_entropy",
     "h_score",
+    "normalized_h_score",
     "task_hardness",
 ]

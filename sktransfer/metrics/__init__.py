@@ -7,12 +7,22 @@ target labels first, ``metric(y, z)``. Scorers wrap them for scikit-learn's
 
 from sktransfer.metrics._entropy import conditional_entropy, task_hardness
 from sktransfer.metrics._hscore import h_score
+from sktransfer.metrics._optimal import (
+    ace,
+    divergence_transition_matrix,
+    normalized_h_score,
+    optimal_h_score,
+)
 from sktransfer.metrics._scorer import ConditionalEntropyScorer, HScoreScorer
 
 __all__ = [
     "ConditionalEntropyScorer",
     "HScoreScorer",
+    "ace",
     "conditional_entropy",
+    "divergence_transition_matrix",
     "h_score",
+    "normalized_h_score",
+    "optimal_h_score",
     "task_hardness",
 ]

@@ -126,9 +126,10 @@ def h_score(X, y, *, shrinkage=None):
     for task, task_classes in enumerate(classes):
         if task_classes.size < 2:
             where = f" in column {task}" if codes.shape[1] > 1 else ""
+            only = task_classes[0].item()
             raise ValueError(
-                f"y has a single class ({task_classes[0]!r}){where}; the H-score "
-                "needs at least two classes"
+                f"y has a single class ({only!r}){where}; the H-score needs at "
+                "least two classes"
             )
     n_samples, n_features = X.shape
     # The within-class scatter has n_samples - n_classes degrees of freedom;
@@ -142,7 +143,7 @@ def h_score(X, y, *, shrinkage=None):
             "n_classes it is rank(X) whatever the labels). Pass "
             "shrinkage='ledoit_wolf' for the regularised H-score.",
             FewSamplesWarning,
-            stacklevel=2,
+            stacklevel=3,  # past validate_params' wrapper, to the caller's line
         )
     stats = SufficientStatistics.from_data(X, codes, [c.size for c in classes])
     scores = h_score_from_statistics(stats, shrinkage=shrinkage)
