@@ -363,10 +363,14 @@ def _triangular_factor(a):
     """R of a QR decomposition of the Fortran-ordered ``a``, which is overwritten.
 
     LAPACK's geqrf directly: ``scipy.linalg.qr`` would copy the whole of ``a``
-    to zero its lower triangle.
+    to zero its lower triangle. The workspace query matters: with the minimal
+    workspace geqrf falls back to its unblocked, several times slower, form.
     """
-    (geqrf,) = scipy.linalg.get_lapack_funcs(("geqrf",), (a,))
-    reflected, _, _, info = geqrf(a, overwrite_a=True)
+    geqrf, geqrf_lwork = scipy.linalg.get_lapack_funcs(
+        ("geqrf", "geqrf_lwork"), dtype=a.dtype
+    )
+    workspace, info = geqrf_lwork(*a.shape)
+    reflected, _, _, info = geqrf(a, lwork=int(workspace), overwrite_a=True)
     if info != 0:
         raise np.linalg.LinAlgError(f"QR decomposition failed (LAPACK info={info})")
     return np.triu(reflected[: min(a.shape)])
