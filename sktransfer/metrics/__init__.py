@@ -13,16 +13,28 @@ from sktransfer.metrics._optimal import (
     normalized_h_score,
     optimal_h_score,
 )
+from sktransfer.metrics._registry import (
+    Metric,
+    get_metric,
+    get_scorer,
+    get_scorer_names,
+    register_metric,
+)
 from sktransfer.metrics._scorer import ConditionalEntropyScorer, HScoreScorer
 
 __all__ = [
     "ConditionalEntropyScorer",
     "HScoreScorer",
+    "Metric",
     "ace",
     "conditional_entropy",
     "divergence_transition_matrix",
+    "get_metric",
+    "get_scorer",
+    "get_scorer_names",
     "h_score",
     "normalized_h_score",
     "optimal_h_score",
+    "register_metric",
     "task_hardness",
 ]

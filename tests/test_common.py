@@ -1,0 +1,66 @@
+"""scikit-learn's estimator checks over every public estimator of sktransfer.
+
+Estimators are discovered from the public modules, so a new one is checked
+without being listed here; one that needs constructor arguments gets its test
+instances from ``INSTANCES`` (keyed by class name).
+"""
+
+import importlib
+import inspect
+import pkgutil
+
+import pytest
+from sklearn.base import BaseEstimator
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+import sktransfer
+
+# Class name -> callable returning the instances to check, for estimators whose
+# defaults alone cannot be fitted on generic data.
+INSTANCES = {}
+
+# Class name -> {check name: reason} for checks that cannot apply.
+EXPECTED_FAILED_CHECKS = {}
+
+
+def public_estimator_classes():
+    classes = {}
+    modules = [sktransfer] + [
+        importlib.import_module(info.name)
+        for info in pkgutil.walk_packages(sktransfer.__path__, "sktransfer.")
+        if not any(part.startswith("_") for part in info.name.split("."))
+        and not info.name.endswith(("__main__", "cli"))
+    ]
+    for module in modules:
+        for name in getattr(module, "__all__", []):
+            obj = getattr(module, name)
+            if inspect.isclass(obj) and issubclass(obj, BaseEstimator):
+                classes[obj.__name__] = obj
+    return [classes[name] for name in sorted(classes)]
+
+
+def estimator_instances():
+    instances = []
+    for cls in public_estimator_classes():
+        make = INSTANCES.get(cls.__name__, lambda cls=cls: [cls()])
+        instances.extend(make())
+    return instances
+
+
+def expected_failed_checks(estimator):
+    return EXPECTED_FAILED_CHECKS.get(type(estimator).__name__, {})
+
+
+@parametrize_with_checks(
+    estimator_instances(), expected_failed_checks=expected_failed_checks
+)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.parametrize("cls", public_estimator_classes(), ids=lambda c: c.__name__)
+def test_parameters_are_validated_by_constraints(cls):
+    assert hasattr(cls, "_parameter_constraints"), cls
+    signature = inspect.signature(cls.__init__)
+    parameters = {name for name in signature.parameters if name != "self"}
+    assert parameters == set(cls._parameter_constraints), cls
