@@ -213,7 +213,7 @@ register_metric(
     Metric(
         name="neg_conditional_entropy",
         input="labels",
-        score=lambda z, y: -conditional_entropy(y, z),
+        score=lambda z, y: 0.0 - conditional_entropy(y, z),  # not -0.0
         scorer=ConditionalEntropyScorer,
         description="negative conditional entropy -H(Y|Z) (Tran et al. 2019)",
     )

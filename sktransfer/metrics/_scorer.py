@@ -116,7 +116,8 @@ class ConditionalEntropyScorer:
         self.base = base
 
     def __call__(self, estimator, X, y):
-        return -conditional_entropy(y, estimator.predict(X), base=self.base)
+        # 0.0 - h, not -h: a perfect source scores 0.0, not -0.0
+        return 0.0 - conditional_entropy(y, estimator.predict(X), base=self.base)
 
     def __repr__(self):
         args = "" if self.base is None else f"base={self.base!r}"
