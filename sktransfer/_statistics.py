@@ -17,6 +17,11 @@ each centred chunk, which keeps such directions to full precision. Float32 and
 float16 input carries at most ~7 digits, far less than the Gram matrix loses, so
 it takes the cheaper route of a float64 Gram matrix (one SYRK per chunk) and one
 eigendecomposition at the end.
+
+:class:`BlockStatistics` gathers the same in one pass over several feature blocks
+side by side (the outputs of candidate sources), without concatenating them,
+and gives the statistics of any union of blocks without another pass: the
+higher-order combinations of sources.
 """
 
 import numpy as np
@@ -31,6 +36,7 @@ _CHUNK_BYTES = 32 * 2**20
 # Inputs whose epsilon is below this are reduced by QR (float64 and integers).
 _QR_EPSILON = 1e-10
 _FLOAT64_EPS = float(np.finfo(np.float64).eps)
+_SYRK, _SYMM = scipy.linalg.get_blas_funcs(("syrk", "symm"), dtype=np.float64)
 
 
 class SufficientStatistics:
@@ -117,65 +123,15 @@ class SufficientStatistics:
         SufficientStatistics
         """
         X = check_features(X)
-        n_samples, n_features = X.shape
         n_classes = tuple(n_classes)
-        if codes is None:
-            codes = np.empty((n_samples, 0), dtype=np.intp)
-        eps = input_epsilon(X.dtype)
-        use_qr = eps < _QR_EPSILON
-        if chunk_rows is None:
-            chunk_rows = max(_CHUNK_BYTES // (8 * n_features), 1)
-            if use_qr:  # each QR also re-reduces the k x k factor: amortise it
-                chunk_rows = max(chunk_rows, 2 * n_features)
-        offsets = np.concatenate([[0], np.cumsum(n_classes, dtype=np.intp)])
-
-        total = scatter = None
-        for rows in gen_batches(n_samples, chunk_rows):
-            part, centred, buffer = _chunk_moments(
-                _dense_rows(X, rows), codes[rows], offsets, use_qr
-            )
-            if total is None:
-                shift, weight, merged = np.zeros(n_features), 0.0, part
-            else:
-                shift = part.mean - total.mean
-                weight = (
-                    total.n_samples
-                    * part.n_samples
-                    / (total.n_samples + part.n_samples)
-                )
-                running_dot = _factor_dot(scatter) if use_qr else scatter.__matmul__
-                merged = _merge_moments(total, part, running_dot, _factor_dot(centred))
-            if use_qr:
-                # Chan's update in square-root form: the running factor, the
-                # centred chunk and the weighted mean shift, re-triangularised.
-                head = buffer[:n_features]
-                head[...] = 0.0
-                if scatter is not None:
-                    head[: scatter.shape[0]] = scatter
-                buffer[-1] = np.sqrt(weight) * shift
-                scatter = _triangular_factor(buffer)
-            else:
-                gram = centred.T @ centred
-                if scatter is None:
-                    scatter = gram
-                else:
-                    scatter += gram
-                    scatter += weight * np.outer(shift, shift)
-            total = merged
-
+        total, scatter, use_qr, eps = _one_pass(
+            [X], codes, n_classes, chunk_rows=chunk_rows
+        )
         spectra = {}
         if not use_qr:
-            # Equilibrate before the eigendecomposition, whose absolute error is
-            # relative to the largest eigenvalue: features on scales 1e8 apart
-            # would otherwise lose the small ones.
-            scale = _feature_scale(np.sqrt(np.diag(scatter)))
-            singular, components = _gram_spectrum(scatter * np.outer(scale, scale))
-            spectra[True] = (singular, components)
-            with np.errstate(divide="ignore"):
-                unscale = np.where(scale > 0, 1.0 / scale, 0.0)
-            scatter = singular[:, None] * components * unscale
+            scatter, spectra = _decompose_gram(scatter)
         return cls(
-            n_samples,
+            total.n_samples,
             total.mean,
             scatter,
             class_counts=total.class_counts,
@@ -277,6 +233,304 @@ class SufficientStatistics:
         return s_max * max(self.n_samples, self.n_features) * self.eps
 
 
+class BlockStatistics:
+    """Statistics of several feature blocks side by side, from one pass over rows.
+
+    The blocks (feature matrices on the same samples, for example the outputs
+    of several candidate sources) are read chunk by chunk into one float64
+    buffer, so their concatenation is never held whole. Unlike
+    :class:`SufficientStatistics` the joint scatter is kept undecomposed (the
+    Gram matrix for low-precision input, the triangular QR factor for float64
+    and integers) together with the norm moments of each block, so that
+    :meth:`select` gives the statistics of any union of blocks, Ledoit-Wolf
+    moments included, without reading the data again.
+
+    Parameters
+    ----------
+    n_samples : int
+        Number of samples summarised.
+    mean : ndarray of shape (n_features,)
+        Mean of all features, the blocks' side by side.
+    scatter : ndarray
+        The Gram matrix of the centred features, shape (n_features,
+        n_features), or with ``is_factor`` any ``factor`` with ``factor.T @
+        factor`` equal to it.
+    is_factor : bool
+        Whether ``scatter`` is a square-root factor.
+    class_counts, class_means, n_classes
+        As in :class:`SufficientStatistics`.
+    block_offsets : ndarray of shape (n_blocks + 1,)
+        Block g is columns ``block_offsets[g]:block_offsets[g + 1]``.
+    dtypes : list of numpy.dtype
+        The input dtype of each block.
+    groups : _GroupMoments or None
+        Norm moments of each block; None when not gathered.
+    """
+
+    def __init__(
+        self,
+        n_samples,
+        mean,
+        scatter,
+        *,
+        is_factor,
+        class_counts,
+        class_means,
+        n_classes,
+        block_offsets,
+        dtypes,
+        groups,
+    ):
+        self.n_samples = int(n_samples)
+        self.mean = mean
+        self.scatter = scatter
+        self.is_factor = is_factor
+        self.class_counts = class_counts
+        self.class_means = class_means
+        self.n_classes = tuple(int(c) for c in n_classes)
+        self.block_offsets = block_offsets
+        self.dtypes = list(dtypes)
+        self.groups = groups
+
+    @classmethod
+    def from_blocks(
+        cls, blocks, codes=None, n_classes=(), *, chunk_rows=None, norm_moments=True
+    ):
+        """Summarise column blocks and label codes in one pass over row chunks.
+
+        Parameters
+        ----------
+        blocks : list of {array-like, sparse matrix}
+            Feature matrices with the same number of rows, of any real dtypes.
+        codes, n_classes, chunk_rows
+            As in :meth:`SufficientStatistics.from_data`.
+        norm_moments : bool, default=True
+            Keep the norm moments of each block, which :meth:`select` needs
+            for the Ledoit-Wolf shrinkage; without them the pass is cheaper.
+
+        Returns
+        -------
+        BlockStatistics
+        """
+        blocks = [
+            check_features(block, name=f"blocks[{i}]") for i, block in enumerate(blocks)
+        ]
+        if not blocks:
+            raise ValueError("blocks is empty; pass at least one feature matrix")
+        rows = [block.shape[0] for block in blocks]
+        if len(set(rows)) > 1:
+            bad = next(i for i, r in enumerate(rows) if r != rows[0])
+            raise ValueError(
+                f"blocks[{bad}] has {rows[bad]} rows but blocks[0] has {rows[0]}; "
+                "every block must hold the features of the same samples"
+            )
+        n_classes = tuple(n_classes)
+        if chunk_rows is None:
+            # Merging a chunk costs O(n_features^2 * n_blocks), a chunk's rank
+            # update O(rows * n_features^2): at least n_features rows amortise it.
+            width = sum(block.shape[1] for block in blocks)
+            chunk_rows = max(_CHUNK_BYTES // (8 * width), width)
+        total, scatter, use_qr, _ = _one_pass(
+            blocks,
+            codes,
+            n_classes,
+            chunk_rows=chunk_rows,
+            norm_moments="blocks" if norm_moments else None,
+        )
+        widths = [block.shape[1] for block in blocks]
+        return cls(
+            total.n_samples,
+            total.mean,
+            scatter,
+            is_factor=use_qr,
+            class_counts=total.class_counts,
+            class_means=total.class_means,
+            n_classes=n_classes,
+            block_offsets=np.concatenate([[0], np.cumsum(widths, dtype=np.intp)]),
+            dtypes=[block.dtype for block in blocks],
+            groups=total.groups,
+        )
+
+    @property
+    def n_blocks(self):
+        return self.block_offsets.size - 1
+
+    @property
+    def n_features(self):
+        return self.mean.shape[0]
+
+    def columns(self, indices):
+        """The feature columns of the blocks ``indices``, in that order."""
+        return np.concatenate(
+            [
+                np.arange(self.block_offsets[g], self.block_offsets[g + 1])
+                for g in indices
+            ]
+        )
+
+    def select(self, indices):
+        """The statistics of the blocks ``indices`` side by side.
+
+        Equal (up to rounding) to :meth:`SufficientStatistics.from_data` on the
+        concatenation of those blocks, fourth norm moments included.
+        """
+        indices = list(indices)
+        columns = self.columns(indices)
+        groups, square = self.groups, np.ix_(indices, indices)
+        spectra = {}
+        if self.is_factor:
+            factor = self.scatter[:, columns]
+        else:
+            factor, spectra = _decompose_gram(self.scatter[np.ix_(columns, columns)])
+        return SufficientStatistics(
+            self.n_samples,
+            self.mean[columns],
+            factor,
+            class_counts=self.class_counts,
+            class_means=self.class_means[:, columns],
+            n_classes=self.n_classes,
+            fourth=None if groups is None else float(groups.fourth[square].sum()),
+            third=None if groups is None else groups.third[indices][:, columns].sum(0),
+            eps=input_epsilon(np.result_type(*(self.dtypes[g] for g in indices))),
+            spectra=spectra,
+        )
+
+    def mapped_gram(self, maps):
+        """The Gram matrix of the centred blocks, each mapped by a matrix.
+
+        With ``X_g`` the centred block g and ``maps[g]`` of shape
+        ``(n_features_g, p_g)``, the Gram matrix of ``[X_0 maps[0], X_1
+        maps[1], ...]``, of shape ``(sum p_g, sum p_g)``. From the square-root
+        factor the mapped factor is formed first, so that orthonormal maps give
+        a Gram matrix accurate to rounding whatever the blocks' conditioning.
+        """
+        widths = np.concatenate([[0], np.cumsum([m.shape[1] for m in maps])])
+        out_blocks = list(zip(widths[:-1], widths[1:], strict=True))
+        in_blocks = list(
+            zip(self.block_offsets[:-1], self.block_offsets[1:], strict=True)
+        )
+        if self.is_factor:
+            mapped = np.empty((self.scatter.shape[0], widths[-1]))
+            for (a, b), (p, q), m in zip(in_blocks, out_blocks, maps, strict=True):
+                mapped[:, p:q] = self.scatter[:, a:b] @ m
+            return mapped.T @ mapped
+        right = np.empty((self.n_features, widths[-1]))
+        for (a, b), (p, q), m in zip(in_blocks, out_blocks, maps, strict=True):
+            right[:, p:q] = self.scatter[:, a:b] @ m
+        gram = np.empty((widths[-1], widths[-1]))
+        for (a, b), (p, q), m in zip(in_blocks, out_blocks, maps, strict=True):
+            gram[p:q] = m.T @ right[a:b]
+        return (gram + gram.T) / 2
+
+
+def _one_pass(blocks, codes, n_classes, *, chunk_rows=None, norm_moments="all"):
+    """Moments and scatter of column blocks side by side, in one pass over rows.
+
+    Each chunk of rows of every block is centred into one float64 buffer, so
+    the blocks are never concatenated whole. Returns the merged moments, the
+    scatter (a triangular factor on the QR route, the Gram matrix otherwise),
+    whether the QR route was taken and the epsilon it was chosen by.
+    ``norm_moments`` is ``"all"`` for the norm moments of whole rows (the
+    Ledoit-Wolf shrinkage needs them), ``"blocks"`` for those of each block as
+    well, or None to skip them.
+    """
+    n_samples = blocks[0].shape[0]
+    widths = [block.shape[1] for block in blocks]
+    n_features = sum(widths)
+    block_offsets = np.concatenate([[0], np.cumsum(widths, dtype=np.intp)])
+    if codes is None:
+        codes = np.empty((n_samples, 0), dtype=np.intp)
+    eps = input_epsilon(np.result_type(*(block.dtype for block in blocks)))
+    use_qr = eps < _QR_EPSILON
+    if chunk_rows is None:
+        chunk_rows = max(_CHUNK_BYTES // (8 * n_features), 1)
+        if use_qr:  # each QR also re-reduces the k x k factor: amortise it
+            chunk_rows = max(chunk_rows, 2 * n_features)
+    offsets = np.concatenate([[0], np.cumsum(n_classes, dtype=np.intp)])
+    group_offsets = block_offsets if norm_moments == "blocks" else None
+
+    total = scatter = None
+    for rows in gen_batches(n_samples, chunk_rows):
+        part, centred, buffer = _chunk_moments(
+            [_dense_rows(block, rows) for block in blocks],
+            codes[rows],
+            offsets,
+            use_qr,
+            group_offsets,
+            norm_moments is not None,
+        )
+        if total is None:
+            shift, weight, merged = np.zeros(n_features), 0.0, part
+        else:
+            shift = part.mean - total.mean
+            weight = (
+                total.n_samples * part.n_samples / (total.n_samples + part.n_samples)
+            )
+            running_dot = _factor_dot(scatter) if use_qr else _upper_dot(scatter)
+            merged = _merge_moments(
+                total, part, running_dot, _factor_dot(centred), group_offsets
+            )
+        if use_qr:
+            # Chan's update in square-root form: the running factor, the
+            # centred chunk and the weighted mean shift, re-triangularised.
+            head = buffer[:n_features]
+            head[...] = 0.0
+            if scatter is not None:
+                head[: scatter.shape[0]] = scatter
+            buffer[-1] = np.sqrt(weight) * shift
+            scatter = _triangular_factor(buffer)
+        else:
+            # The same update on the Gram matrix: one rank-k update by the
+            # centred chunk and the weighted mean shift, in place, into the
+            # upper triangle (no k x k temporaries per chunk).
+            buffer[-1] = np.sqrt(weight) * shift
+            if scatter is None:
+                scatter = np.zeros((n_features, n_features), order="F")
+            scatter = _SYRK(1.0, buffer.T, beta=1.0, c=scatter, overwrite_c=1)
+        total = merged
+    if not use_qr:
+        _fill_lower_triangle(scatter)
+    return total, scatter, use_qr, eps
+
+
+def _fill_lower_triangle(a, block=256):
+    """Mirror the upper triangle of a square array into its lower one, in place.
+
+    Block by block, so that each copy is a plain strided one (several times
+    faster than forming triangles of the whole).
+    """
+    n = a.shape[0]
+    for start in range(0, n, block):
+        stop = min(start + block, n)
+        a[stop:, start:stop] = a[start:stop, stop:].T
+        diagonal = a[start:stop, start:stop]
+        diagonal[...] = np.triu(diagonal) + np.triu(diagonal, 1).T
+
+
+def _upper_dot(gram):
+    """``gram @ v`` for a symmetric matrix stored in its upper triangle."""
+
+    def dot(v):
+        product = _SYMM(1.0, gram, v.reshape(v.shape[0], -1))
+        return product.reshape(v.shape)
+
+    return dot
+
+
+def _decompose_gram(scatter):
+    """A square-root factor of a Gram matrix and its scaled spectrum.
+
+    Equilibrate before the eigendecomposition, whose absolute error is relative
+    to the largest eigenvalue: features on scales 1e8 apart would otherwise lose
+    the small ones.
+    """
+    scale = _feature_scale(np.sqrt(np.diag(scatter)))
+    singular, components = _gram_spectrum(scatter * np.outer(scale, scale))
+    with np.errstate(divide="ignore"):
+        unscale = np.where(scale > 0, 1.0 / scale, 0.0)
+    return singular[:, None] * components * unscale, {True: (singular, components)}
+
+
 def _feature_scale(norms):
     with np.errstate(divide="ignore"):
         return np.where(norms > 0, 1.0 / norms, 0.0)
@@ -308,14 +562,19 @@ def _dense_rows(X, rows):
     return block.toarray() if sp.issparse(block) else block
 
 
-def _chunk_moments(block, codes, offsets, use_qr):
+def _chunk_moments(
+    blocks, codes, offsets, use_qr, group_offsets=None, norm_moments=True
+):
     """Moments of one chunk, its centred rows and the buffer that holds them.
 
-    On the QR route the buffer has room above the rows for the running factor
-    and one row below for the mean shift, so that no further copy is needed.
+    ``blocks`` are the chunk's rows of column blocks, side by side. The buffer
+    has one row below them for the mean shift and, on the QR route, room above
+    them for the running factor, so that no further copy is needed.
     """
-    n_rows, n_features = block.shape
-    mean = block.mean(axis=0, dtype=np.float64)
+    n_rows = blocks[0].shape[0]
+    n_features = sum(block.shape[1] for block in blocks)
+    means = [block.mean(axis=0, dtype=np.float64) for block in blocks]
+    mean = means[0] if len(means) == 1 else np.concatenate(means)
     if not np.isfinite(mean).all():
         raise ValueError(
             "X contains NaN or infinity (or values so large that their sum "
@@ -325,9 +584,14 @@ def _chunk_moments(block, codes, offsets, use_qr):
         buffer = np.empty((n_features + n_rows + 1, n_features), order="F")
         centred = buffer[n_features:-1]
     else:
-        buffer, centred = None, np.empty(block.shape)
+        buffer = np.empty((n_rows + 1, n_features))
+        centred = buffer[:-1]
     # Centre in float64 straight from the input dtype: the one copy of a chunk.
-    np.subtract(block, mean, out=centred, dtype=np.float64)
+    start = 0
+    for block, block_mean in zip(blocks, means, strict=True):
+        stop = start + block.shape[1]
+        np.subtract(block, block_mean, out=centred[:, start:stop], dtype=np.float64)
+        start = stop
 
     n_total = int(offsets[-1])
     if codes.shape[1]:
@@ -346,15 +610,39 @@ def _chunk_moments(block, codes, offsets, use_qr):
             )
     else:
         counts, class_means = np.zeros(0, dtype=np.int64), np.zeros((0, n_features))
-    norms = np.einsum("ij,ij->i", centred, centred)
+    groups = trace = fourth = third = None
+    if not norm_moments:
+        pass
+    elif group_offsets is None:
+        norms = np.einsum("ij,ij->i", centred, centred)
+        fourth, third = float(norms @ norms), centred.T @ norms
+    else:
+        # Squared norms of each block's part of every row: the fourth moment of
+        # a union of blocks is a sum of products of these.
+        group_norms = np.column_stack(
+            [
+                np.einsum("ij,ij->i", centred[:, a:b], centred[:, a:b])
+                for a, b in zip(group_offsets[:-1], group_offsets[1:], strict=True)
+            ]
+        )
+        norms = group_norms.sum(axis=1)
+        groups = _GroupMoments(
+            trace=group_norms.sum(axis=0),
+            fourth=group_norms.T @ group_norms,
+            third=group_norms.T @ centred,
+        )
+        fourth, third = float(groups.fourth.sum()), groups.third.sum(axis=0)
+    if norm_moments:
+        trace = float(norms.sum())
     part = _Moments(
         n_rows,
         mean,
         class_counts=counts,
         class_means=class_means,
-        trace=float(norms.sum()),
-        fourth=float(norms @ norms),
-        third=centred.T @ norms,
+        trace=trace,
+        fourth=fourth,
+        third=third,
+        groups=groups,
     )
     return part, centred, buffer
 
@@ -384,7 +672,16 @@ class _Moments:
     """Everything but the scatter itself, as the merge needs it."""
 
     def __init__(
-        self, n_samples, mean, *, class_counts, class_means, trace, fourth, third
+        self,
+        n_samples,
+        mean,
+        *,
+        class_counts,
+        class_means,
+        trace,
+        fourth,
+        third,
+        groups=None,
     ):
         self.n_samples = n_samples
         self.mean = mean
@@ -393,9 +690,24 @@ class _Moments:
         self.trace = trace
         self.fourth = fourth
         self.third = third
+        self.groups = groups
 
 
-def _merge_moments(a, b, a_scatter_dot, b_scatter_dot):
+class _GroupMoments:
+    """Norm moments of column groups, about the mean of all rows.
+
+    With ``a_ig = ||x_ig - mean_g||^2`` the squared norm of row i's part in
+    group g: ``trace[g] = sum_i a_ig``, ``fourth[g, h] = sum_i a_ig a_ih`` and
+    ``third[g] = sum_i a_ig (x_i - mean)`` (over all features).
+    """
+
+    def __init__(self, *, trace, fourth, third):
+        self.trace = trace
+        self.fourth = fourth
+        self.third = third
+
+
+def _merge_moments(a, b, a_scatter_dot, b_scatter_dot, group_offsets=None):
     """Chan-style merge of means, class means and norm moments of two parts."""
     n = a.n_samples + b.n_samples
     delta = b.mean - a.mean
@@ -406,8 +718,20 @@ def _merge_moments(a, b, a_scatter_dot, b_scatter_dot):
         share = np.where(counts > 0, b.class_counts / counts, 0.0)[:, None]
     class_means = a.class_means + share * (b.class_means - a.class_means)
 
-    fourth = third = None
-    if a.fourth is not None and b.fourth is not None:
+    trace = fourth = third = groups = None
+    if a.trace is not None and b.trace is not None:
+        trace = a.trace + b.trace + weight * (delta @ delta)
+    if group_offsets is not None:
+        # The moments of all features are sums of the groups'.
+        ga = _shift_group_moments(a, a_scatter_dot, mean - a.mean, group_offsets)
+        gb = _shift_group_moments(b, b_scatter_dot, mean - b.mean, group_offsets)
+        groups = _GroupMoments(
+            trace=ga.trace + gb.trace,
+            fourth=ga.fourth + gb.fourth,
+            third=ga.third + gb.third,
+        )
+        fourth, third = float(groups.fourth.sum()), groups.third.sum(axis=0)
+    elif a.fourth is not None and b.fourth is not None:
         fa, ta = _shift_norm_moments(a, a_scatter_dot, mean - a.mean)
         fb, tb = _shift_norm_moments(b, b_scatter_dot, mean - b.mean)
         fourth, third = fa + fb, ta + tb
@@ -416,10 +740,43 @@ def _merge_moments(a, b, a_scatter_dot, b_scatter_dot):
         mean,
         class_counts=counts,
         class_means=class_means,
-        trace=a.trace + b.trace + weight * (delta @ delta),
+        trace=trace,
         fourth=fourth,
         third=third,
+        groups=groups,
     )
+
+
+def _shift_group_moments(part, scatter_dot, shift, group_offsets):
+    """The group norm moments of ``part`` about its mean plus ``shift``.
+
+    Group by group, the expansion of :func:`_shift_norm_moments`: with ``s_g``
+    the shift's part in group g and ``c_g = ||s_g||^2``, a row's squared group
+    norm becomes ``a_ig - 2 s_g . d_ig + c_g``, whose products and sums only
+    need the part's group moments and its scatter times the shifts.
+    """
+    n_groups = group_offsets.size - 1
+    # Column g holds the shift's entries of group g and zeros elsewhere.
+    shifts = np.zeros((shift.size, n_groups))
+    for g, (start, stop) in enumerate(
+        zip(group_offsets[:-1], group_offsets[1:], strict=True)
+    ):
+        shifts[start:stop, g] = shift[start:stop]
+    c = np.einsum("ij,ij->j", shifts, shifts)
+    s_shifts = scatter_dot(shifts)
+    moments = part.groups
+    cross = moments.third @ shifts  # [g, h] = sum_i a_ig (s_h . d_ih)
+    trace = moments.trace + part.n_samples * c
+    fourth = (
+        moments.fourth
+        - 2 * (cross + cross.T)
+        + 4 * (shifts.T @ s_shifts)
+        + np.outer(moments.trace, c)
+        + np.outer(c, moments.trace)
+        + part.n_samples * np.outer(c, c)
+    )
+    third = moments.third - np.outer(trace, shift) - 2 * s_shifts.T
+    return _GroupMoments(trace=trace, fourth=fourth, third=third)
 
 
 def _shift_norm_moments(part, scatter_dot, shift):

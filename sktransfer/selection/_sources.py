@@ -1,0 +1,242 @@
+"""The sources of a SourceSelector: parsed, fitted, and read on the samples.
+
+Sources are either estimators (transformers, or classifiers for metrics of
+labels and probabilities) or groups of columns of X. Unfitted estimators are
+cloned and fitted in parallel; a :class:`~sklearn.frozen.FrozenEstimator` is
+used as it is and never refitted.
+"""
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin, clone
+from sklearn.exceptions import NotFittedError
+from sklearn.frozen import FrozenEstimator
+from sklearn.utils.parallel import Parallel, delayed
+from sklearn.utils.validation import check_is_fitted
+
+from sktransfer.selection._candidates import SEPARATOR, check_names, concatenate
+
+# What a metric reads of a source, by the metric's input kind.
+METHODS = {
+    "features": "transform",
+    "labels": "predict",
+    "probabilities": "predict_proba",
+}
+
+
+def is_estimator(obj):
+    return hasattr(obj, "fit") and not isinstance(obj, type)
+
+
+def parse_sources(sources, reserved):
+    """Names and objects of a ``sources`` list, checked.
+
+    ``reserved`` are the selector's parameter names, which a source name
+    would shadow in ``set_params``.
+    """
+    if len(sources) == 0:
+        raise ValueError(
+            "sources is an empty list; pass (name, transformer) pairs, "
+            "(name, columns) pairs, or None to make each column of X a source"
+        )
+    for item in sources:
+        if not isinstance(item, tuple | list) or len(item) != 2:
+            raise ValueError(
+                "sources must be a list of (name, transformer) or (name, columns) "
+                f"pairs; got {item!r}"
+            )
+    names = [name for name, _ in sources]
+    check_names(names, argument="sources")
+    for name in names:
+        if "__" in name:
+            raise ValueError(
+                f"sources name {name!r} contains '__', which set_params uses to "
+                "reach a source's parameters; rename the source"
+            )
+    clashes = sorted(set(names) & set(reserved))
+    if clashes:
+        raise ValueError(
+            f"sources names {clashes} are also parameters of SourceSelector; "
+            "rename those sources"
+        )
+    objects = [obj for _, obj in sources]
+    if len({is_estimator(obj) for obj in objects}) > 1:
+        raise ValueError(
+            "sources mixes estimators and column groups; pass either (name, "
+            "transformer) pairs or (name, columns) pairs"
+        )
+    return names, objects
+
+
+def resolve_columns(name, spec, n_features, feature_names):
+    """Indices of the columns of X that a column group names."""
+    where = f"sources group {name!r}"
+    if isinstance(spec, slice):
+        indices = np.arange(n_features)[spec]
+    else:
+        values = np.asarray([spec] if np.ndim(spec) == 0 else spec)
+        if values.dtype.kind in "US" or values.dtype == object:
+            if feature_names is None:
+                raise ValueError(
+                    f"{where} names columns {list(values)[:3]}, but X has no "
+                    "column names; fit on a DataFrame or give column indices"
+                )
+            lookup = {feature: i for i, feature in enumerate(feature_names)}
+            missing = [v for v in values if v not in lookup]
+            if missing:
+                raise ValueError(
+                    f"{where} names columns {missing} that X does not have"
+                )
+            indices = np.array([lookup[v] for v in values], dtype=np.intp)
+        elif values.dtype == bool:
+            if values.shape != (n_features,):
+                raise ValueError(
+                    f"{where} is a boolean mask of shape {values.shape}; it needs "
+                    f"one entry per column of X ({n_features})"
+                )
+            indices = np.flatnonzero(values)
+        elif values.dtype.kind in "iu":
+            indices = values.astype(np.intp).ravel()
+            bad = indices[(indices < -n_features) | (indices >= n_features)]
+            if bad.size:
+                raise ValueError(
+                    f"{where} has column indices {bad.tolist()} outside X's "
+                    f"{n_features} columns"
+                )
+            indices = indices % n_features
+        else:
+            raise ValueError(
+                f"{where} must be column indices, a slice, a boolean mask or column "
+                f"names; got {spec!r}"
+            )
+    if indices.size == 0:
+        raise ValueError(f"{where} selects no column; every group needs one")
+    return indices
+
+
+def fit_sources(names, estimators, X, y, kind, n_jobs, verbose):
+    """Fit every unfitted source on (X, y) and read each one's output on X.
+
+    Unfitted sources are cloned and fitted in parallel jobs, which also read
+    their output; frozen ones are only read, in threads (they may be large
+    pretrained models, not worth copying to worker processes). ``kind`` is the
+    input kind of the metric, or None to read no output.
+    """
+    method = None if kind is None else METHODS[kind]
+    for name, estimator in zip(names, estimators, strict=True):
+        if isinstance(estimator, FrozenEstimator):
+            try:
+                check_is_fitted(estimator)
+            except NotFittedError:
+                raise NotFittedError(
+                    f"source {name!r} is a FrozenEstimator around an unfitted "
+                    "estimator; fit it before freezing it"
+                ) from None
+        if method is not None and not hasattr(estimator, method):
+            raise ValueError(
+                f"the metric reads the {kind} of each source through {method}, "
+                f"which source {name!r} ({type(estimator).__name__}) does not "
+                "have; use a metric of features such as 'h_score' for "
+                "transformers, or classifier sources"
+            )
+    frozen = [isinstance(e, FrozenEstimator) for e in estimators]
+    fitted = Parallel(n_jobs=n_jobs, verbose=verbose)(
+        delayed(_fit_and_read)(clone(e), X, y, method)
+        for e, f in zip(estimators, frozen, strict=True)
+        if not f
+    )
+    read = Parallel(n_jobs=n_jobs, verbose=verbose, prefer="threads")(
+        delayed(_read)(e, X, method)
+        for e, f in zip(estimators, frozen, strict=True)
+        if f
+    )
+    fitted, read = iter(fitted), iter(read)
+    pairs = [next(read) if f else next(fitted) for f in frozen]
+    return [p[0] for p in pairs], [p[1] for p in pairs]
+
+
+def _fit_and_read(estimator, X, y, method):
+    estimator.fit(X, y)
+    return _read(estimator, X, method)
+
+
+def _read(estimator, X, method):
+    return estimator, None if method is None else getattr(estimator, method)(X)
+
+
+def source_features(name, estimator, X):
+    """What a selected source passes on: its transform, or a classifier's
+    class probabilities."""
+    for method in ("transform", "predict_proba"):
+        if hasattr(estimator, method):
+            return getattr(estimator, method)(X)
+    raise AttributeError(
+        f"source {name!r} ({type(estimator).__name__}) has neither transform nor "
+        "predict_proba, so SourceSelector cannot pass its features on"
+    )
+
+
+def source_feature_names(name, estimator, n_features):
+    """``name__feature`` names of a source's features."""
+    features = None
+    if hasattr(estimator, "transform"):
+        if hasattr(estimator, "get_feature_names_out"):
+            features = estimator.get_feature_names_out()
+    elif hasattr(estimator, "classes_"):
+        features = [f"proba_{c}" for c in estimator.classes_]
+    if features is None:
+        if n_features is None:
+            raise AttributeError(
+                f"source {name!r} ({type(estimator).__name__}) does not provide "
+                "get_feature_names_out"
+            )
+        features = [f"x{i}" for i in range(n_features)]
+    return [f"{name}__{feature}" for feature in features]
+
+
+def candidate_name(names, combination):
+    return SEPARATOR.join(names[g] for g in combination)
+
+
+class ColumnGroup(TransformerMixin, BaseEstimator):
+    """A fitted transformer returning some columns of X, for scorer callables."""
+
+    def __init__(self, columns=None):
+        self.columns = columns
+
+    def fit(self, X=None, y=None):
+        return self
+
+    def transform(self, X):
+        return X[:, self.columns]
+
+    def __sklearn_is_fitted__(self):
+        return True
+
+
+class Concatenation(TransformerMixin, BaseEstimator):
+    """Fitted sources side by side, as one transformer, for scorer callables."""
+
+    def __init__(self, sources=None):
+        self.sources = sources
+
+    def fit(self, X=None, y=None):
+        return self
+
+    def transform(self, X):
+        parts = [source_features(n, e, X) for n, e in self.sources]
+        return concatenate(parts)
+
+    def __sklearn_is_fitted__(self):
+        return True
+
+
+def check_row_counts(names, outputs, n_samples):
+    for name, output in zip(names, outputs, strict=True):
+        if output is None:
+            continue
+        rows = output.shape[0] if hasattr(output, "shape") else len(output)
+        if rows != n_samples:
+            raise ValueError(
+                f"source {name!r} returned {rows} rows for the {n_samples} samples "
+                "of X; every source must return one row per sample"
+            )
