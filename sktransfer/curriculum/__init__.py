@@ -1,0 +1,11 @@
+"""Relations between many tasks labelled on the same samples.
+
+The transferability matrix of every pair of tasks, and :class:`CurriculumBuilder`,
+which turns it into a task graph, a spanning tree, a curriculum (an order in which
+to label and learn the tasks), task hardness and a clustering of the tasks.
+"""
+
+from sktransfer.curriculum._builder import CurriculumBuilder
+from sktransfer.curriculum._matrix import transferability_matrix
+
+__all__ = ["CurriculumBuilder", "transferability_matrix"]
