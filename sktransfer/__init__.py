@@ -3,24 +3,50 @@
 Scores computed from data alone, without fine-tuning, for scikit-learn users.
 """
 
+from sktransfer.curriculum import CurriculumBuilder, transferability_matrix
 from sktransfer.exceptions import FewSamplesWarning
 from sktransfer.metrics import (
     ConditionalEntropyScorer,
+    GBCScorer,
     HScoreScorer,
+    LEEPScorer,
+    LogMEScorer,
+    TransferClassifier,
+    TransRateScorer,
     conditional_entropy,
+    gbc_score,
     h_score,
+    leep_score,
+    logme_score,
     normalized_h_score,
+    pixelwise_h_score,
     task_hardness,
+    transrate_score,
 )
+from sktransfer.selection import SourceSelector, rank_sources
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
     "ConditionalEntropyScorer",
+    "CurriculumBuilder",
     "FewSamplesWarning",
+    "GBCScorer",
     "HScoreScorer",
+    "LEEPScorer",
+    "LogMEScorer",
+    "SourceSelector",
+    "TransRateScorer",
+    "TransferClassifier",
     "conditional_entropy",
+    "gbc_score",
     "h_score",
+    "leep_score",
+    "logme_score",
     "normalized_h_score",
+    "pixelwise_h_score",
+    "rank_sources",
     "task_hardness",
+    "transferability_matrix",
+    "transrate_score",
 ]

@@ -7,7 +7,15 @@ import pytest
 
 numpydoc_validate = pytest.importorskip("numpydoc.validate")
 
-PUBLIC_MODULES = ["sktransfer", "sktransfer.metrics"]
+PUBLIC_MODULES = [
+    "sktransfer",
+    "sktransfer.metrics",
+    "sktransfer.evaluation",
+    "sktransfer.curriculum",
+    "sktransfer.datasets",
+    "sktransfer.plotting",
+    "sktransfer.selection",
+]
 
 # Checks left out, as scikit-learn does: an extended summary is not always
 # needed, and numpydoc cannot see parameters documented on the class for

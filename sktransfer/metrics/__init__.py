@@ -5,8 +5,16 @@ target labels first, ``metric(y, z)``. Scorers wrap them for scikit-learn's
 ``scoring=``.
 """
 
-from sktransfer.metrics._entropy import conditional_entropy, task_hardness
+from sktransfer.metrics._dense import pixelwise_h_score
+from sktransfer.metrics._entropy import (
+    conditional_entropy,
+    soft_conditional_entropy,
+    task_hardness,
+)
+from sktransfer.metrics._gbc import GBCScorer, gbc_score
 from sktransfer.metrics._hscore import h_score
+from sktransfer.metrics._leep import LEEPScorer, NLEEPScorer, leep_score, nleep_score
+from sktransfer.metrics._logme import LogMEScorer, logme_score
 from sktransfer.metrics._optimal import (
     ace,
     divergence_transition_matrix,
@@ -21,20 +29,35 @@ from sktransfer.metrics._registry import (
     register_metric,
 )
 from sktransfer.metrics._scorer import ConditionalEntropyScorer, HScoreScorer
+from sktransfer.metrics._transfer_classifier import TransferClassifier
+from sktransfer.metrics._transrate import TransRateScorer, transrate_score
 
 __all__ = [
     "ConditionalEntropyScorer",
+    "GBCScorer",
     "HScoreScorer",
+    "LEEPScorer",
+    "LogMEScorer",
     "Metric",
+    "NLEEPScorer",
+    "TransRateScorer",
+    "TransferClassifier",
     "ace",
     "conditional_entropy",
     "divergence_transition_matrix",
+    "gbc_score",
     "get_metric",
     "get_scorer",
     "get_scorer_names",
     "h_score",
+    "leep_score",
+    "logme_score",
+    "nleep_score",
     "normalized_h_score",
     "optimal_h_score",
+    "pixelwise_h_score",
     "register_metric",
+    "soft_conditional_entropy",
     "task_hardness",
+    "transrate_score",
 ]

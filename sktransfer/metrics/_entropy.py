@@ -2,6 +2,8 @@
 
 Both are functions of a contingency table of two label vectors on the same samples,
 kept sparse because the source task may have many classes (thousands of identities).
+The soft conditional entropy reads a source's class probabilities instead of its
+labels, through a soft contingency table (sums of probabilities, not counts).
 """
 
 from numbers import Real
@@ -10,13 +12,19 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils._param_validation import Interval, validate_params
 
-from sktransfer._validation import encode_labels
+from sktransfer._validation import check_features, encode_labels
 
 _BASE_CONSTRAINT = [
     None,
     Interval(Real, 0, 1, closed="neither"),
     Interval(Real, 1, None, closed="neither"),
 ]
+
+# Bytes of float64 scratch per chunk of a probability matrix.
+_CHUNK_BYTES = 32 * 2**20
+# How far from 1 a row of probabilities may sum: the square root of float32's
+# epsilon, so that a float32 softmax passes even once converted to float64.
+_ROW_SUM_TOLERANCE = float(np.sqrt(np.finfo(np.float32).eps))
 
 
 def contingency_table(y_codes, z_codes, n_y, n_z):
@@ -57,6 +65,128 @@ def contingency_table(y_codes, z_codes, n_y, n_z):
     return sp.csr_array(
         (counts.astype(np.int64, copy=False), cols, indptr), shape=(n_z, n_y)
     )
+
+
+def check_probabilities(proba, *, name="source_proba"):
+    """Return ``proba`` as a 2-D numeric array (or CSR matrix) without copying it.
+
+    Only the shape and dtype are checked here; the values (finite, non-negative,
+    rows summing to 1) are checked chunk by chunk by :func:`probability_chunks`,
+    so that a large matrix is never copied whole.
+
+    Parameters
+    ----------
+    proba : {array-like, sparse matrix} of shape (n_samples, n_source_classes)
+        Class probabilities of a source model, one row per sample.
+    name : str
+        Argument name used in error messages.
+
+    Returns
+    -------
+    proba : ndarray or scipy.sparse.csr_array
+    """
+    if not sp.issparse(proba) and np.ndim(proba) == 1:
+        raise ValueError(
+            f"{name} must be 2-D (n_samples, n_source_classes), one probability per "
+            f"source class; got shape {np.shape(proba)}. For a binary source, pass "
+            "both columns, e.g. np.column_stack([1 - p, p])."
+        )
+    return check_features(proba, name=name)
+
+
+def probability_chunks(proba, *, name="source_proba", check=True):
+    """Yield the rows of a probability matrix block by block, in float64.
+
+    Parameters
+    ----------
+    proba : ndarray or scipy.sparse.csr_array of shape (n_samples, n_source_classes)
+        As returned by :func:`check_probabilities`.
+    name : str
+        Argument name used in error messages.
+    check : bool, default=True
+        Check that each block is finite, non-negative and has rows summing to
+        1 within ``_ROW_SUM_TOLERANCE``; a second pass over a matrix already
+        checked can skip it.
+
+    Yields
+    ------
+    rows : slice
+        The rows of the block.
+    block : ndarray of shape (n_rows, n_source_classes), dtype float64
+    """
+    n_samples, n_classes = proba.shape
+    step = max(1, _CHUNK_BYTES // (8 * n_classes))
+    for start in range(0, n_samples, step):
+        rows = slice(start, min(start + step, n_samples))
+        block = proba[rows]
+        block = block.toarray() if sp.issparse(block) else block
+        block = np.asarray(block, dtype=np.float64)
+        if check:
+            _check_probability_block(block, start, name)
+        yield rows, block
+
+
+def _check_probability_block(block, start, name):
+    # A row sum is NaN or infinite exactly when the row holds NaN or infinity
+    # (probabilities are too small to overflow), which saves a pass.
+    sums = block.sum(axis=1)
+    finite = np.isfinite(sums)
+    if not finite.all():
+        raise ValueError(
+            f"{name} contains NaN or infinity (row {start + int(np.argmin(finite))}); "
+            "class probabilities must be finite"
+        )
+    if block.size and block.min() < 0:
+        row = int(np.argmax((block < 0).any(axis=1)))
+        raise ValueError(
+            f"{name} has a negative value in row {start + row} "
+            f"({float(block[row].min())!r}); class probabilities must be >= 0"
+        )
+    off = np.abs(sums - 1.0) > _ROW_SUM_TOLERANCE
+    if off.any():
+        row = int(np.argmax(off))
+        raise ValueError(
+            f"{name} row {start + row} sums to {float(sums[row])!r}, not 1; "
+            "each row must be a probability distribution over the source "
+            "classes, such as the output of predict_proba"
+        )
+
+
+def soft_contingency_table(y_codes, n_y, proba, *, name="source_proba"):
+    """Sum a source's class probabilities over the samples of each target class.
+
+    The soft counterpart of :func:`contingency_table`: a sample labelled ``y``
+    adds its probability of each source class ``z`` to cell ``(z, y)``, where a
+    hard label would add 1 to one cell. One-hot probabilities give the counts.
+
+    Parameters
+    ----------
+    y_codes : ndarray of shape (n_samples,), dtype int
+        Target label codes in ``[0, n_y)``.
+    n_y : int
+        Number of target classes.
+    proba : ndarray or scipy.sparse.csr_array of shape (n_samples, n_z)
+        Source class probabilities, as returned by :func:`check_probabilities`;
+        checked block by block.
+    name : str
+        Argument name used in error messages.
+
+    Returns
+    -------
+    table : ndarray of shape (n_z, n_y), dtype float64
+        ``table[z, y] = sum_{i : y_i = y} proba[i, z]``.
+    """
+    y_codes = np.asarray(y_codes, dtype=np.intp)
+    n_samples = y_codes.shape[0]
+    # The transposed one-hot matrix of the target labels: one sparse GEMM per
+    # block of rows sums the probabilities class by class.
+    onehot_t = sp.csc_array(
+        (np.ones(n_samples), (y_codes, np.arange(n_samples))), shape=(n_y, n_samples)
+    )
+    table = np.zeros((n_y, proba.shape[1]))
+    for rows, block in probability_chunks(proba, name=name):
+        table += onehot_t[:, rows] @ block
+    return table.T
 
 
 def _entropy_sum(counts, totals, n_samples):
@@ -173,6 +303,111 @@ def conditional_entropy(y, z, *, base=None):
     y_counts = np.bincount(y_codes, minlength=n_y)
     nats = min(nats, _entropy_sum(y_counts, n_samples, n_samples))
     return _in_base(nats, base)
+
+
+@validate_params(
+    {
+        "y": ["array-like"],
+        "source_proba": ["array-like", "sparse matrix"],
+        "base": _BASE_CONSTRAINT,
+    },
+    prefer_skip_nested_validation=True,
+)
+def soft_conditional_entropy(y, source_proba, *, base=None):
+    r"""Conditional entropy of target labels given a source's class probabilities.
+
+    The soft variant of :func:`conditional_entropy`: the source task is known
+    through the class probabilities a source model assigns to each target
+    sample (its ``predict_proba``), not through hard labels, so a sample the
+    source is unsure about counts towards several source classes.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,)
+        Target task labels (integers, integral floats, booleans or strings).
+        Needs at least two classes.
+    source_proba : {array-like, sparse matrix} of shape (n_samples, n_source_classes)
+        Probability of each source class for each target sample, e.g.
+        ``source.predict_proba(X)``: finite, non-negative, rows summing to 1.
+    base : float, default=None
+        Base of the logarithm, e.g. ``2`` for bits; positive and not 1. ``None``
+        gives nats.
+
+    Returns
+    -------
+    entropy : float
+        The soft H(Y|Z), non-negative. Lower means a more transferable source;
+        its negative is the greater-is-better score.
+
+    See Also
+    --------
+    conditional_entropy : The same with hard source labels.
+    leep_score : The log-likelihood of the classifier built from the same joint.
+
+    Notes
+    -----
+    With ``theta_i`` the source probabilities of sample ``i``, the soft joint
+    distribution of target and source classes is
+
+    .. math::
+
+        P(y, z) = \frac{1}{n} \sum_{i : y_i = y} \theta_{i z},
+        \qquad P(z) = \sum_y P(y, z),
+
+    and, as for hard labels,
+
+    .. math::
+
+        H(Y|Z) = -\sum_{y,z} P(y,z) \log \frac{P(y,z)}{P(z)}.
+
+    One-hot probabilities (hard predictions) give :func:`conditional_entropy`
+    of the predicted labels. By Jensen's inequality ``-H(Y|Z)`` never exceeds
+    the LEEP score [2]_ of the same probabilities, which uses the same
+    ``P(y|z)`` inside the logarithm. The negative conditional entropy is the
+    NCE of Tran, Nguyen and Hassner [1]_; this soft form is the one LEEP is
+    compared with in [2]_.
+
+    References
+    ----------
+    .. [1] A. T. Tran, C. V. Nguyen and T. Hassner, "Transferability and Hardness
+       of Supervised Classification Tasks", ICCV 2019.
+    .. [2] C. V. Nguyen, T. Hassner, M. Seeger and C. Archambeau, "LEEP: A New
+       Measure to Evaluate Transferability of Learned Representations", ICML
+       2020.
+
+    Examples
+    --------
+    >>> from sktransfer.metrics import soft_conditional_entropy
+    >>> proba = [[0.9, 0.1], [0.8, 0.2], [0.3, 0.7], [0.1, 0.9]]
+    >>> round(soft_conditional_entropy([0, 0, 1, 1], proba), 4)
+    0.4628
+    >>> soft_conditional_entropy(["a", "b"], [[1.0, 0.0], [0.0, 1.0]])
+    0.0
+    """
+    proba = check_probabilities(source_proba)
+    n_y, y_codes = _target_codes(y, proba.shape[0], "the conditional entropy")
+    n_samples = y_codes.shape[0]
+    table = soft_contingency_table(y_codes, n_y, proba)
+    z_mass = table.sum(axis=1)
+    cells = np.nonzero(table)
+    nats = _entropy_sum(table[cells], z_mass[cells[0]], n_samples)
+    return _in_base(nats, base)
+
+
+def _target_codes(y, n_rows, metric, rows="source_proba"):
+    """Codes of target labels for the ``n_rows`` rows of the argument ``rows``."""
+    (classes,), codes = encode_labels(y, name="y")
+    if codes.shape[0] != n_rows:
+        raise ValueError(
+            f"y has {codes.shape[0]} labels but {rows} has {n_rows} rows; they must "
+            "describe the same samples, one row per label"
+        )
+    if classes.size < 2:
+        raise ValueError(
+            f"y has a single class ({classes[0].item()!r}); {metric} needs a target "
+            "with at least two classes"
+        )
+    return classes.size, codes[:, 0]
 
 
 @validate_params(

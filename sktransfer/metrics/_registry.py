@@ -218,3 +218,89 @@ register_metric(
         description="negative conditional entropy -H(Y|Z) (Tran et al. 2019)",
     )
 )
+
+# LEEP and its relatives: soft contingency tables of source class probabilities.
+from sktransfer.metrics._entropy import soft_conditional_entropy  # noqa: E402
+from sktransfer.metrics._leep import (  # noqa: E402
+    LEEPScorer,
+    NLEEPScorer,
+    leep_score,
+    nleep_score,
+)
+
+register_metric(
+    Metric(
+        name="soft_neg_conditional_entropy",
+        input="probabilities",
+        score=lambda proba, y: 0.0 - soft_conditional_entropy(y, proba),
+        scorer=lambda: ConditionalEntropyScorer(soft=True),
+        description="negative conditional entropy of soft source predictions",
+    )
+)
+register_metric(
+    Metric(
+        name="leep",
+        input="probabilities",
+        score=lambda proba, y: leep_score(y, proba),
+        scorer=LEEPScorer,
+        description="log expected empirical prediction (Nguyen et al. 2020)",
+    )
+)
+register_metric(
+    Metric(
+        # A fixed seed, so that a name always gives the same score.
+        name="nleep",
+        input="features",
+        score=lambda X, y: nleep_score(X, y, random_state=0),
+        scorer=lambda: NLEEPScorer(random_state=0),
+        description="LEEP of a Gaussian mixture on the features (Li et al. 2021)",
+    )
+)
+
+# LogME, TransRate and GBC: functions of the features' (class) moments.
+from sktransfer.metrics._gbc import GBCScorer, gbc_score  # noqa: E402
+from sktransfer.metrics._logme import (  # noqa: E402
+    LogMEScorer,
+    logme_from_statistics,
+    logme_score,
+)
+from sktransfer.metrics._transrate import TransRateScorer, transrate_score  # noqa: E402
+
+register_metric(
+    Metric(
+        name="logme",
+        input="features",
+        score=logme_score,
+        scorer=LogMEScorer,
+        description="LogME, maximum evidence of a linear model (You et al. 2021)",
+        statistics=logme_from_statistics,
+    )
+)
+register_metric(
+    Metric(
+        # Needs per-class second moments, which the engine does not keep.
+        name="transrate",
+        input="features",
+        score=transrate_score,
+        scorer=TransRateScorer,
+        description="TransRate, coding rate given the labels (Huang et al. 2022)",
+    )
+)
+register_metric(
+    Metric(
+        name="gbc",
+        input="features",
+        score=gbc_score,
+        scorer=GBCScorer,
+        description="GBC, diagonal Gaussian class overlap (Pandy et al. 2022)",
+    )
+)
+register_metric(
+    Metric(
+        name="gbc_spherical",
+        input="features",
+        score=lambda X, y: gbc_score(X, y, gaussian="spherical"),
+        scorer=lambda: GBCScorer(gaussian="spherical"),
+        description="GBC, spherical Gaussian class overlap (Pandy et al. 2022)",
+    )
+)

@@ -3,15 +3,19 @@
 They plug into every ``scoring=`` of scikit-learn (``cross_val_score``,
 ``GridSearchCV``, ...). A representation is read through ``transform`` (for a
 pipeline ending in a predictor, through all steps but the last); a source
-classifier is read through ``predict``. ``make_scorer`` has no route to
-``transform``, hence small callable classes.
+classifier is read through ``predict`` or ``predict_proba``. ``make_scorer``
+has no route to ``transform``, hence small callable classes.
 """
 
 from sklearn.frozen import FrozenEstimator
 from sklearn.pipeline import Pipeline
 from sklearn.utils._param_validation import validate_parameter_constraints
 
-from sktransfer.metrics._entropy import _BASE_CONSTRAINT, conditional_entropy
+from sktransfer.metrics._entropy import (
+    _BASE_CONSTRAINT,
+    conditional_entropy,
+    soft_conditional_entropy,
+)
 from sktransfer.metrics._hscore import _SHRINKAGE_CONSTRAINT, h_score
 
 
@@ -79,16 +83,22 @@ class ConditionalEntropyScorer:
     The fitted ``estimator`` is a classifier for a source task; its predicted
     labels on ``X`` are the source labels ``z``, and the score is
     ``-H(y | z)``: zero when the target labels are a function of the source
-    labels, more negative the less the source tells about the target.
+    labels, more negative the less the source tells about the target. With
+    ``soft=True`` the source is read through its class probabilities instead.
 
     Parameters
     ----------
     base : float, default=None
         Base of the logarithm; natural logarithm (nats) when None.
+    soft : bool, default=False
+        Read ``estimator.predict_proba(X)`` and score the soft conditional
+        entropy (:func:`~sktransfer.metrics.soft_conditional_entropy`) instead
+        of the hard labels of ``estimator.predict(X)``.
 
     See Also
     --------
     sktransfer.metrics.conditional_entropy : The metric on label sequences.
+    sktransfer.metrics.soft_conditional_entropy : The metric on probabilities.
     HScoreScorer : Score a representation instead of a classifier.
 
     Notes
@@ -107,25 +117,34 @@ class ConditionalEntropyScorer:
     >>> source = DecisionTreeClassifier(max_depth=1).fit(X, y == 0)  # setosa?
     >>> round(ConditionalEntropyScorer()(source, X, y), 4)
     -0.4621
+    >>> round(ConditionalEntropyScorer(soft=True)(source, X, y), 4)
+    -0.4621
     """
 
-    def __init__(self, *, base=None):
+    def __init__(self, *, base=None, soft=False):
         validate_parameter_constraints(
-            {"base": _BASE_CONSTRAINT}, {"base": base}, caller_name=type(self).__name__
+            {"base": _BASE_CONSTRAINT, "soft": ["boolean"]},
+            {"base": base, "soft": soft},
+            caller_name=type(self).__name__,
         )
         self.base = base
+        self.soft = soft
 
     def __call__(self, estimator, X, y):
         # 0.0 - h, not -h: a perfect source scores 0.0, not -0.0
+        if self.soft:
+            proba = estimator.predict_proba(X)
+            return 0.0 - soft_conditional_entropy(y, proba, base=self.base)
         return 0.0 - conditional_entropy(y, estimator.predict(X), base=self.base)
 
     def __repr__(self):
-        args = "" if self.base is None else f"base={self.base!r}"
-        return f"{type(self).__name__}({args})"
+        args = [] if self.base is None else [f"base={self.base!r}"]
+        args += ["soft=True"] if self.soft else []
+        return f"{type(self).__name__}({', '.join(args)})"
 
 
-def _representation(estimator, X):
-    """The features a fitted estimator makes of ``X``."""
+def _representation(estimator, X, scorer="HScoreScorer"):
+    """The features a fitted estimator makes of ``X``; ``scorer`` names the caller."""
     if isinstance(estimator, FrozenEstimator):
         estimator = estimator.estimator
     if isinstance(estimator, Pipeline):
@@ -135,7 +154,7 @@ def _representation(estimator, X):
     if hasattr(estimator, "transform"):
         return estimator.transform(X)
     raise TypeError(
-        "HScoreScorer scores a representation: the estimator must have a "
+        f"{scorer} scores a representation: the estimator must have a "
         "transform method or be a Pipeline ending in a predictor; got "
         f"{type(estimator).__name__}"
     )

@@ -1,0 +1,224 @@
+"""Reading feature and label files for the command line, safely.
+
+Only plain arrays are read: ``allow_pickle=False`` everywhere, so a pickled
+``.npy`` is refused rather than executed. A ``.npy`` header is checked against
+the file's size before any data is read, so a truncated file or a header that
+declares a huge shape gives a one-line error instead of a large allocation.
+``.npy`` features are memory-mapped, and the metrics read them in chunks.
+"""
+
+import csv
+import os
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+_FEATURE_SUFFIXES = (".npy", ".npz", ".csv")
+
+
+class InputFileError(ValueError):
+    """A file that cannot be read as the features or labels it should hold."""
+
+
+def read_feature_sources(paths):
+    """Feature matrices by source name, from ``.npy``, ``.npz`` or ``.csv`` files.
+
+    A ``.npy`` or ``.csv`` file is one source named by the file's stem; a
+    ``.npz`` file holds one source per array, named by its key (prefixed by
+    the file's stem when several files are given).
+    """
+    sources = {}
+    for path in map(Path, paths):
+        suffix = _suffix(path, _FEATURE_SUFFIXES)
+        if suffix == ".npz":
+            arrays = _read_npz(path)
+            prefix = f"{path.stem}/" if len(paths) > 1 else ""
+            named = {prefix + key: array for key, array in arrays.items()}
+        elif suffix == ".npy":
+            named = {path.stem: _read_npy(path, mmap=True)}
+        else:
+            named = {path.stem: _read_numeric_csv(path)}
+        for name, array in named.items():
+            if name in sources:
+                raise InputFileError(f"two sources are named {name!r}; rename a file")
+            if array.ndim != 2:
+                raise InputFileError(
+                    f"{path}: source {name!r} must be a 2-D array (samples x "
+                    f"features); it has shape {array.shape}"
+                )
+            sources[name] = array
+    return sources
+
+
+def read_label_table(path):
+    """Task names and a label table (one column per task) from a file.
+
+    ``.csv``: a header row of task names, then one row per sample; cells are
+    kept as text unless every cell of a column is an integer. ``.npz``: one
+    1-D array per task, or a single 2-D array whose columns are tasks.
+    ``.npy``: a 1-D array (one task) or a 2-D array (one task per column).
+    """
+    path = Path(path)
+    suffix = _suffix(path, (".csv", ".npz", ".npy"))
+    if suffix == ".csv":
+        names, columns = _read_csv_columns(path)
+        return names, [_integers_or_text(column) for column in columns]
+    if suffix == ".npy":
+        arrays = {path.stem: _read_npy(path, mmap=False)}
+    else:
+        arrays = _read_npz(path)
+    if len(arrays) == 1 and next(iter(arrays.values())).ndim != 1:
+        (array,) = arrays.values()  # one table: its columns are the tasks
+        if array.ndim != 2:
+            raise InputFileError(
+                f"{path}: labels must be 1-D or 2-D (samples x tasks); got shape "
+                f"{array.shape}"
+            )
+        return [f"task_{j}" for j in range(array.shape[1])], list(array.T)
+    lengths = {name: array.shape for name, array in arrays.items()}
+    if any(len(shape) != 1 for shape in lengths.values()):
+        raise InputFileError(
+            f"{path}: each array must be one task's labels (1-D); got shapes {lengths}"
+        )
+    if len({shape[0] for shape in lengths.values()}) > 1:
+        raise InputFileError(
+            f"{path}: the tasks label different numbers of samples: {lengths}"
+        )
+    return list(arrays), list(arrays.values())
+
+
+def _suffix(path, allowed):
+    suffix = path.suffix.lower()
+    if suffix not in allowed:
+        raise InputFileError(
+            f"{path}: unsupported file type {suffix or '(none)'!r}; use "
+            f"{', '.join(allowed)}"
+        )
+    if not path.is_file():
+        raise InputFileError(f"{path}: no such file")
+    return suffix
+
+
+def _read_npy(path, *, mmap):
+    """A ``.npy`` array, its header checked against the file size first."""
+    try:
+        with open(path, "rb") as file:
+            shape, dtype, offset = _npy_header(file, path)
+            expected = offset + int(np.prod(shape, dtype=object)) * dtype.itemsize
+            actual = os.fstat(file.fileno()).st_size
+    except OSError as exc:
+        raise InputFileError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if actual < expected:
+        raise InputFileError(
+            f"{path}: truncated or corrupt: its header declares shape {shape} of "
+            f"{dtype} ({expected} bytes) but the file has {actual} bytes"
+        )
+    if 0 in shape or not mmap:
+        return np.load(path, allow_pickle=False)
+    return np.load(path, mmap_mode="r", allow_pickle=False)
+
+
+def _npy_header(file, path):
+    try:
+        version = np.lib.format.read_magic(file)
+        read_header = (
+            np.lib.format.read_array_header_1_0
+            if version == (1, 0)
+            else np.lib.format.read_array_header_2_0
+        )
+        shape, _, dtype = read_header(file)
+    except (ValueError, EOFError) as exc:
+        raise InputFileError(f"{path}: not a valid .npy file ({exc})") from None
+    if dtype.hasobject:
+        raise InputFileError(
+            f"{path}: holds Python objects (a pickle); sktransfer reads only plain "
+            "numeric or text arrays and never unpickles (allow_pickle=False)"
+        )
+    return shape, dtype, file.tell()
+
+
+def _read_npz(path):
+    """All arrays of a ``.npz`` file, each member's header checked first."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = [name for name in archive.namelist() if name.endswith(".npy")]
+            if not members:
+                raise InputFileError(f"{path}: the archive holds no arrays")
+            arrays = {}
+            for member in members:
+                info = archive.getinfo(member)
+                with archive.open(member) as file:
+                    shape, dtype, offset = _npy_header(file, f"{path}:{member}")
+                    expected = (
+                        offset + int(np.prod(shape, dtype=object)) * dtype.itemsize
+                    )
+                    if info.file_size < expected:
+                        raise InputFileError(
+                            f"{path}: array {member[:-4]!r} is truncated or "
+                            f"corrupt: its header declares shape {shape} of {dtype}"
+                        )
+                with archive.open(member) as file:
+                    arrays[member[:-4]] = np.lib.format.read_array(
+                        file, allow_pickle=False
+                    )
+            return arrays
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as exc:
+        raise InputFileError(f"{path}: not a valid .npz archive ({exc})") from None
+    except OSError as exc:
+        raise InputFileError(f"{path}: cannot read: {exc.strerror or exc}") from None
+
+
+def _read_csv_columns(path):
+    try:
+        with open(path, newline="", encoding="utf-8") as file:
+            rows = list(csv.reader(file))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputFileError(f"{path}: cannot read as UTF-8 CSV ({exc})") from None
+    rows = [row for row in rows if row]
+    if len(rows) < 2:
+        raise InputFileError(f"{path}: needs a header row and at least one data row")
+    header, body = rows[0], rows[1:]
+    for number, row in enumerate(body, start=2):
+        if len(row) != len(header):
+            raise InputFileError(
+                f"{path}: line {number} has {len(row)} cells but the header has "
+                f"{len(header)}"
+            )
+    return [name.strip() for name in header], [
+        list(column) for column in zip(*body, strict=True)
+    ]
+
+
+def _read_numeric_csv(path):
+    """A numeric CSV table; a first row that is not all numbers is a header."""
+    try:
+        with open(path, newline="", encoding="utf-8") as file:
+            first = next(csv.reader(file), [])
+        header = 1 if first and not all(_is_number(cell) for cell in first) else 0
+        values = np.loadtxt(
+            path, delimiter=",", skiprows=header, ndmin=2, dtype=np.float64
+        )
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputFileError(f"{path}: cannot read as UTF-8 CSV ({exc})") from None
+    except ValueError as exc:  # text in a numeric column, ragged rows
+        raise InputFileError(f"{path}: {' '.join(str(exc).split())}") from None
+    if values.size == 0:
+        raise InputFileError(f"{path}: holds no data rows")
+    return values
+
+
+def _is_number(text):
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _integers_or_text(column):
+    """A CSV column as integers when every cell is one, else as text."""
+    try:
+        return np.array([int(cell) for cell in column])
+    except ValueError:
+        return np.array([cell.strip() for cell in column])
