@@ -9,14 +9,13 @@ from sklearn.utils import gen_batches
 from sklearn.utils._param_validation import (
     Interval,
     StrOptions,
-    validate_parameter_constraints,
     validate_params,
 )
 
 from sktransfer._statistics import SufficientStatistics
 from sktransfer._validation import check_features
 from sktransfer.metrics._class_labels import encode_classes
-from sktransfer.metrics._scorer import _representation
+from sktransfer.metrics._scorer import _FeatureScorer
 
 # Bytes of float64 scratch per chunk of rows, and per block of class pairs.
 _CHUNK_BYTES = 32 * 2**20
@@ -231,7 +230,7 @@ def _spherical_log_overlap(means, variances):
     return log_overlap
 
 
-class GBCScorer:
+class GBCScorer(_FeatureScorer):
     """Score the representation an estimator produces by its GBC.
 
     Parameters
@@ -266,27 +265,8 @@ class GBCScorer:
     -3.2997
     """
 
+    _parameter_constraints = _CONSTRAINTS
+    _metric = staticmethod(gbc_score)
+
     def __init__(self, *, gaussian="diagonal", n_components=None):
-        validate_parameter_constraints(
-            _CONSTRAINTS,
-            {"gaussian": gaussian, "n_components": n_components},
-            caller_name=type(self).__name__,
-        )
-        self.gaussian = gaussian
-        self.n_components = n_components
-
-    def __call__(self, estimator, X, y):
-        return gbc_score(
-            _representation(estimator, X),
-            y,
-            gaussian=self.gaussian,
-            n_components=self.n_components,
-        )
-
-    def __repr__(self):
-        args = []
-        if self.gaussian != "diagonal":
-            args.append(f"gaussian={self.gaussian!r}")
-        if self.n_components is not None:
-            args.append(f"n_components={self.n_components!r}")
-        return f"{type(self).__name__}({', '.join(args)})"
+        self._set_params(gaussian=gaussian, n_components=n_components)

@@ -14,7 +14,6 @@ from sklearn.mixture import GaussianMixture
 from sklearn.utils._param_validation import (
     Interval,
     StrOptions,
-    validate_parameter_constraints,
     validate_params,
 )
 
@@ -25,7 +24,7 @@ from sktransfer.metrics._entropy import (
     probability_chunks,
     soft_contingency_table,
 )
-from sktransfer.metrics._scorer import _representation
+from sktransfer.metrics._scorer import _FeatureScorer, _Scorer
 
 # Gaussian components per target class by default, as Li et al. (2021) use.
 _COMPONENTS_PER_CLASS = 5
@@ -281,7 +280,7 @@ def nleep_score(
     return leep_score(y, mixture.predict_proba(Z))
 
 
-class LEEPScorer:
+class LEEPScorer(_Scorer):
     """Score a source classifier by LEEP of its class probabilities.
 
     The fitted ``estimator`` is a classifier for a source task; its
@@ -314,11 +313,8 @@ class LEEPScorer:
     def __call__(self, estimator, X, y):
         return leep_score(y, estimator.predict_proba(X))
 
-    def __repr__(self):
-        return f"{type(self).__name__}()"
 
-
-class NLEEPScorer:
+class NLEEPScorer(_FeatureScorer):
     """Score the representation an estimator produces by NLEEP.
 
     Parameters
@@ -356,6 +352,9 @@ class NLEEPScorer:
     -0.1229
     """
 
+    _parameter_constraints = _NLEEP_CONSTRAINTS
+    _metric = staticmethod(nleep_score)
+
     def __init__(
         self,
         *,
@@ -364,40 +363,9 @@ class NLEEPScorer:
         covariance_type="full",
         random_state=None,
     ):
-        params = {
-            "n_components": n_components,
-            "pca_variance": pca_variance,
-            "covariance_type": covariance_type,
-            "random_state": random_state,
-        }
-        validate_parameter_constraints(
-            _NLEEP_CONSTRAINTS, params, caller_name=type(self).__name__
+        self._set_params(
+            n_components=n_components,
+            pca_variance=pca_variance,
+            covariance_type=covariance_type,
+            random_state=random_state,
         )
-        self.n_components = n_components
-        self.pca_variance = pca_variance
-        self.covariance_type = covariance_type
-        self.random_state = random_state
-
-    def __call__(self, estimator, X, y):
-        return nleep_score(
-            _representation(estimator, X, type(self).__name__),
-            y,
-            n_components=self.n_components,
-            pca_variance=self.pca_variance,
-            covariance_type=self.covariance_type,
-            random_state=self.random_state,
-        )
-
-    def __repr__(self):
-        defaults = {
-            "n_components": None,
-            "pca_variance": 0.8,
-            "covariance_type": "full",
-            "random_state": None,
-        }
-        args = [
-            f"{name}={getattr(self, name)!r}"
-            for name, default in defaults.items()
-            if getattr(self, name) != default
-        ]
-        return f"{type(self).__name__}({', '.join(args)})"

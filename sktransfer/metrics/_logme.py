@@ -4,7 +4,6 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils import gen_batches
 from sklearn.utils._param_validation import (
-    validate_parameter_constraints,
     validate_params,
 )
 
@@ -16,7 +15,7 @@ from sktransfer._statistics import (
 )
 from sktransfer._validation import check_features
 from sktransfer.metrics._class_labels import encode_classes
-from sktransfer.metrics._scorer import _representation
+from sktransfer.metrics._scorer import _FeatureScorer
 
 # The fixed-point iteration stops once the ratio alpha / beta changes by less
 # than this relative amount; it typically needs 5 to 15 steps. Beyond
@@ -353,7 +352,7 @@ def _feature_target_products(X, targets):
     return products
 
 
-class LogMEScorer:
+class LogMEScorer(_FeatureScorer):
     """Score the representation an estimator produces by its LogME.
 
     Parameters
@@ -385,18 +384,8 @@ class LogMEScorer:
     0.0756
     """
 
+    _parameter_constraints = {"regression": ["boolean"]}
+    _metric = staticmethod(logme_score)
+
     def __init__(self, *, regression=False):
-        validate_parameter_constraints(
-            {"regression": ["boolean"]},
-            {"regression": regression},
-            caller_name=type(self).__name__,
-        )
-        self.regression = regression
-
-    def __call__(self, estimator, X, y):
-        features = _representation(estimator, X)
-        return logme_score(features, y, regression=self.regression)
-
-    def __repr__(self):
-        args = "regression=True" if self.regression else ""
-        return f"{type(self).__name__}({args})"
+        self._set_params(regression=regression)

@@ -7,6 +7,8 @@ classifier is read through ``predict`` or ``predict_proba``. ``make_scorer``
 has no route to ``transform``, hence small callable classes.
 """
 
+import inspect
+
 from sklearn.frozen import FrozenEstimator
 from sklearn.pipeline import Pipeline
 from sklearn.utils._param_validation import validate_parameter_constraints
@@ -19,7 +21,50 @@ from sktransfer.metrics._entropy import (
 from sktransfer.metrics._hscore import _SHRINKAGE_CONSTRAINT, h_score
 
 
-class HScoreScorer:
+class _Scorer:
+    """Parameters checked when constructed, and a repr of those not at default.
+
+    A subclass declares ``_parameter_constraints`` (scikit-learn's format) and
+    stores its ``__init__`` arguments with :meth:`_set_params`.
+    """
+
+    _parameter_constraints = {}
+
+    def _set_params(self, **params):
+        validate_parameter_constraints(
+            self._parameter_constraints, params, caller_name=type(self).__name__
+        )
+        vars(self).update(params)
+
+    def _get_params(self):
+        return {name: getattr(self, name) for name in self._parameter_constraints}
+
+    def __repr__(self):
+        signature = inspect.signature(type(self).__init__).parameters
+        changed = [
+            f"{name}={value!r}"
+            for name, value in self._get_params().items()
+            if not _is_default(value, signature[name].default)
+        ]
+        return f"{type(self).__name__}({', '.join(changed)})"
+
+
+class _FeatureScorer(_Scorer):
+    """A scorer of the representation a fitted estimator makes of ``X``.
+
+    A subclass sets ``_metric``, a function ``metric(features, y, **params)``.
+    """
+
+    def __call__(self, estimator, X, y):
+        features = _representation(estimator, X, type(self).__name__)
+        return type(self)._metric(features, y, **self._get_params())
+
+
+def _is_default(value, default):
+    return value is default or (type(value) is type(default) and value == default)
+
+
+class HScoreScorer(_FeatureScorer):
     """Score the representation an estimator produces by its H-score.
 
     Parameters
@@ -61,23 +106,14 @@ class HScoreScorer:
     array([5.3 , 5.44, 5.33])
     """
 
+    _parameter_constraints = {"shrinkage": _SHRINKAGE_CONSTRAINT}
+    _metric = staticmethod(h_score)
+
     def __init__(self, *, shrinkage=None):
-        validate_parameter_constraints(
-            {"shrinkage": _SHRINKAGE_CONSTRAINT},
-            {"shrinkage": shrinkage},
-            caller_name=type(self).__name__,
-        )
-        self.shrinkage = shrinkage
-
-    def __call__(self, estimator, X, y):
-        return h_score(_representation(estimator, X), y, shrinkage=self.shrinkage)
-
-    def __repr__(self):
-        args = "" if self.shrinkage is None else f"shrinkage={self.shrinkage!r}"
-        return f"{type(self).__name__}({args})"
+        self._set_params(shrinkage=shrinkage)
 
 
-class ConditionalEntropyScorer:
+class ConditionalEntropyScorer(_Scorer):
     """Score a source classifier by the negative conditional entropy (NCE).
 
     The fitted ``estimator`` is a classifier for a source task; its predicted
@@ -121,14 +157,10 @@ class ConditionalEntropyScorer:
     -0.4621
     """
 
+    _parameter_constraints = {"base": _BASE_CONSTRAINT, "soft": ["boolean"]}
+
     def __init__(self, *, base=None, soft=False):
-        validate_parameter_constraints(
-            {"base": _BASE_CONSTRAINT, "soft": ["boolean"]},
-            {"base": base, "soft": soft},
-            caller_name=type(self).__name__,
-        )
-        self.base = base
-        self.soft = soft
+        self._set_params(base=base, soft=soft)
 
     def __call__(self, estimator, X, y):
         # 0.0 - h, not -h: a perfect source scores 0.0, not -0.0
@@ -137,13 +169,8 @@ class ConditionalEntropyScorer:
             return 0.0 - soft_conditional_entropy(y, proba, base=self.base)
         return 0.0 - conditional_entropy(y, estimator.predict(X), base=self.base)
 
-    def __repr__(self):
-        args = [] if self.base is None else [f"base={self.base!r}"]
-        args += ["soft=True"] if self.soft else []
-        return f"{type(self).__name__}({', '.join(args)})"
 
-
-def _representation(estimator, X, scorer="HScoreScorer"):
+def _representation(estimator, X, scorer):
     """The features a fitted estimator makes of ``X``; ``scorer`` names the caller."""
     if isinstance(estimator, FrozenEstimator):
         estimator = estimator.estimator

@@ -7,14 +7,13 @@ import scipy.sparse as sp
 from sklearn.utils import gen_batches
 from sklearn.utils._param_validation import (
     Interval,
-    validate_parameter_constraints,
     validate_params,
 )
 
 from sktransfer._statistics import SufficientStatistics
 from sktransfer._validation import check_features
 from sktransfer.metrics._class_labels import encode_classes
-from sktransfer.metrics._scorer import _representation
+from sktransfer.metrics._scorer import _FeatureScorer
 
 # Bytes of float64 scratch for the rows and Gram matrices of a batch of classes.
 _BATCH_BYTES = 64 * 2**20
@@ -170,7 +169,7 @@ def _gather(X, order, starts, counts, rows, mean):
     return block
 
 
-class TransRateScorer:
+class TransRateScorer(_FeatureScorer):
     """Score the representation an estimator produces by its TransRate.
 
     Parameters
@@ -202,15 +201,8 @@ class TransRateScorer:
     7.5839
     """
 
+    _parameter_constraints = {"eps": _EPS_CONSTRAINT}
+    _metric = staticmethod(transrate_score)
+
     def __init__(self, *, eps=1e-4):
-        validate_parameter_constraints(
-            {"eps": _EPS_CONSTRAINT}, {"eps": eps}, caller_name=type(self).__name__
-        )
-        self.eps = eps
-
-    def __call__(self, estimator, X, y):
-        return transrate_score(_representation(estimator, X), y, eps=self.eps)
-
-    def __repr__(self):
-        args = "" if self.eps == 1e-4 else f"eps={self.eps!r}"
-        return f"{type(self).__name__}({args})"
+        self._set_params(eps=eps)
