@@ -9,9 +9,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sktransfer.metrics._entropy import conditional_entropy
+from sktransfer.metrics._entropy import conditional_entropy, soft_conditional_entropy
+from sktransfer.metrics._gbc import GBCScorer, gbc_score
 from sktransfer.metrics._hscore import h_score, h_score_from_statistics
+from sktransfer.metrics._leep import LEEPScorer, NLEEPScorer, leep_score, nleep_score
+from sktransfer.metrics._logme import LogMEScorer, logme_from_statistics, logme_score
 from sktransfer.metrics._scorer import ConditionalEntropyScorer, HScoreScorer
+from sktransfer.metrics._transrate import TransRateScorer, transrate_score
 
 _INPUTS = ("features", "labels", "probabilities")
 
@@ -219,15 +223,6 @@ register_metric(
     )
 )
 
-# LEEP and its relatives: soft contingency tables of source class probabilities.
-from sktransfer.metrics._entropy import soft_conditional_entropy  # noqa: E402
-from sktransfer.metrics._leep import (  # noqa: E402
-    LEEPScorer,
-    NLEEPScorer,
-    leep_score,
-    nleep_score,
-)
-
 register_metric(
     Metric(
         name="soft_neg_conditional_entropy",
@@ -256,15 +251,6 @@ register_metric(
         description="LEEP of a Gaussian mixture on the features (Li et al. 2021)",
     )
 )
-
-# LogME, TransRate and GBC: functions of the features' (class) moments.
-from sktransfer.metrics._gbc import GBCScorer, gbc_score  # noqa: E402
-from sktransfer.metrics._logme import (  # noqa: E402
-    LogMEScorer,
-    logme_from_statistics,
-    logme_score,
-)
-from sktransfer.metrics._transrate import TransRateScorer, transrate_score  # noqa: E402
 
 register_metric(
     Metric(
