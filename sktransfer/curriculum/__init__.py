@@ -7,5 +7,10 @@ to label and learn the tasks), task hardness and a clustering of the tasks.
 
 from sktransfer.curriculum._builder import CurriculumBuilder
 from sktransfer.curriculum._matrix import transferability_matrix
+from sktransfer.curriculum._second_order import second_order_transferability
 
-__all__ = ["CurriculumBuilder", "transferability_matrix"]
+__all__ = [
+    "CurriculumBuilder",
+    "second_order_transferability",
+    "transferability_matrix",
+]

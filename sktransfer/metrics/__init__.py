@@ -5,6 +5,7 @@ target labels first, ``metric(y, z)``. Scorers wrap them for scikit-learn's
 ``scoring=``.
 """
 
+from sktransfer.metrics._combinations import score_combinations
 from sktransfer.metrics._dense import pixelwise_h_score
 from sktransfer.metrics._entropy import (
     conditional_entropy,
@@ -57,6 +58,7 @@ __all__ = [
     "optimal_h_score",
     "pixelwise_h_score",
     "register_metric",
+    "score_combinations",
     "soft_conditional_entropy",
     "task_hardness",
     "transrate_score",

@@ -1,0 +1,135 @@
+"""Second-order transfer: pairs of source tasks, their features side by side."""
+
+from numbers import Integral
+
+import numpy as np
+from sklearn.utils._param_validation import HasMethods, validate_params
+from sklearn.utils.parallel import Parallel, delayed
+
+from sktransfer.curriculum._matrix import check_metric, source_features
+from sktransfer.curriculum._tasks import check_task_table
+from sktransfer.metrics import get_scorer_names
+from sktransfer.metrics._combinations import score_combinations
+
+
+@validate_params(
+    {
+        "Y": ["array-like"],
+        "X": ["array-like", "sparse matrix", None],
+        "encoder": [HasMethods(["fit", "transform"]), None],
+        "features": ["array-like", None],
+        "metric": [str],
+        "n_jobs": [Integral, None],
+    },
+    prefer_skip_nested_validation=True,
+)
+def second_order_transferability(
+    Y, *, X=None, encoder=None, features=None, metric="h_score", n_jobs=None
+):
+    """Rank every pair of source tasks for every target task.
+
+    The higher-order transfer of Bao et al. (2019, Sec. 4.2): the
+    representations of two source tasks are concatenated and scored against a
+    target. Every pair of the other tasks is scored for every target, from one
+    pass over all representations side by side (see
+    :func:`~sktransfer.metrics.score_combinations`).
+
+    Parameters
+    ----------
+    Y : array-like or DataFrame of shape (n_samples, n_tasks)
+        Class labels, one column per task; at least three tasks.
+    X : {array-like, sparse matrix} of shape (n_samples, n_input_features), \
+            default=None
+        The inputs, from which ``encoder`` learns each source representation.
+    encoder : transformer, default=None
+        An unfitted transformer, cloned and fitted on ``X`` and the labels of
+        each source task in turn.
+    features : sequence of n_tasks array-likes of shape (n_samples, k_i), \
+            default=None
+        Instead of ``X`` and ``encoder``: the features of each source task's
+        representation, in the order of the columns of ``Y``.
+    metric : str, default="h_score"
+        A registered metric of features (see
+        :func:`~sktransfer.metrics.get_scorer_names` with
+        ``input="features"``).
+    n_jobs : int, default=None
+        Number of jobs for learning the representations and scoring the
+        pairs, with joblib; ``-1`` means all processors.
+
+    Returns
+    -------
+    table : dict of ndarray
+        Equal-length arrays, one row per (target, pair of sources), sorted by
+        target and then by rank: ``target`` (task name), ``sources`` (the two
+        source names joined by ``+``), ``score`` and ``rank`` (1 for the best
+        pair of that target). Pairs that contain the target itself are left
+        out.
+
+    See Also
+    --------
+    transferability_matrix : First-order scores of every pair of tasks.
+    sktransfer.metrics.score_combinations : Scores of combinations of blocks.
+
+    Notes
+    -----
+    The best pair is often, but not always, the two best single sources: two
+    sources that are good at predicting different parts of the target combine
+    better than two that carry the same information (the paper's Fig. 5).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.decomposition import PCA
+    >>> from sktransfer.curriculum import second_order_transferability
+    >>> rng = np.random.default_rng(0)
+    >>> Y = rng.integers(0, 2, (300, 4))
+    >>> X = Y @ rng.standard_normal((4, 6)) + rng.standard_normal((300, 6))
+    >>> features = [X[:, [2 * i, 2 * i + 1]] for i in range(3)] + [X[:, :1]]
+    >>> table = second_order_transferability(Y, features=features)
+    >>> [str(s) for s in table["sources"][table["target"] == "task0"]]
+    ['task1+task2', 'task2+task3', 'task1+task3']
+    """
+    found = check_metric(metric, X=X, encoder=encoder, features=features)
+    if found.input != "features":
+        raise ValueError(
+            f"second-order transfer concatenates the sources' features, so metric "
+            f"must read features ({', '.join(get_scorer_names('features'))}); got "
+            f"{metric!r}"
+        )
+    tasks = check_task_table(Y)
+    if tasks.n_tasks < 3:
+        raise ValueError(
+            f"Y has {tasks.n_tasks} tasks; second-order transfer needs at least "
+            "three (a target and two sources)"
+        )
+    if features is None:
+        features = Parallel(n_jobs=n_jobs)(
+            delayed(source_features)(encoder, X, tasks.codes[:, i])
+            for i in range(tasks.n_tasks)
+        )
+    elif len(features) != tasks.n_tasks:
+        raise ValueError(
+            f"features has {len(features)} feature matrices but Y has "
+            f"{tasks.n_tasks} tasks; pass one per source task"
+        )
+    scores = score_combinations(
+        list(features), tasks.codes, metric=found, max_order=2, n_jobs=n_jobs
+    )
+    pairs = [pair for pair in scores if len(pair) == 2]
+    pair_scores = np.array([scores[pair] for pair in pairs])  # (n_pairs, n_tasks)
+    names = np.asarray(tasks.names, dtype=object)
+    rows = {"target": [], "sources": [], "score": [], "rank": []}
+    for target in range(tasks.n_tasks):
+        usable = [k for k, pair in enumerate(pairs) if target not in pair]
+        order = sorted(usable, key=lambda k: -pair_scores[k, target])
+        for rank, k in enumerate(order, start=1):
+            rows["target"].append(names[target])
+            rows["sources"].append("+".join(names[list(pairs[k])]))
+            rows["score"].append(pair_scores[k, target])
+            rows["rank"].append(rank)
+    return {
+        "target": np.array(rows["target"], dtype=object),
+        "sources": np.array(rows["sources"], dtype=object),
+        "score": np.array(rows["score"], dtype=np.float64),
+        "rank": np.array(rows["rank"], dtype=np.intp),
+    }
