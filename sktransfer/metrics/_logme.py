@@ -284,7 +284,8 @@ class _Evidence:
         """``alpha / beta`` after one fixed-point step from ``ratio``."""
         gamma, fitted, penalty, _ = self._terms(ratio, rows)
         residual = self.outside[rows] + fitted - penalty
-        with np.errstate(divide="ignore", invalid="ignore"):
+        # A vanishing penalty sends the ratio to infinity: overflow is the limit.
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             new = gamma * residual * ratio / ((self.n - gamma) * penalty)
         # m = 0 (a target orthogonal to F) is best explained with alpha infinite.
         return np.where(penalty > 0, new, np.inf)
