@@ -7,10 +7,13 @@ from sktransfer.curriculum import CurriculumBuilder, transferability_matrix
 from sktransfer.exceptions import FewSamplesWarning
 from sktransfer.metrics import (
     ConditionalEntropyScorer,
+    FeatureStatistics,
     GBCScorer,
     HScoreScorer,
+    LabelStatistics,
     LEEPScorer,
     LogMEScorer,
+    ProbabilityStatistics,
     TransferClassifier,
     TransRateScorer,
     conditional_entropy,
@@ -30,11 +33,14 @@ __version__ = "0.1.0.dev0"
 __all__ = [
     "ConditionalEntropyScorer",
     "CurriculumBuilder",
+    "FeatureStatistics",
     "FewSamplesWarning",
     "GBCScorer",
     "HScoreScorer",
     "LEEPScorer",
+    "LabelStatistics",
     "LogMEScorer",
+    "ProbabilityStatistics",
     "SourceSelector",
     "TransRateScorer",
     "TransferClassifier",

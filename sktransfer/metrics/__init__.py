@@ -30,17 +30,25 @@ from sktransfer.metrics._registry import (
     register_metric,
 )
 from sktransfer.metrics._scorer import ConditionalEntropyScorer, HScoreScorer
+from sktransfer.metrics._streaming import (
+    FeatureStatistics,
+    LabelStatistics,
+    ProbabilityStatistics,
+)
 from sktransfer.metrics._transfer_classifier import TransferClassifier
 from sktransfer.metrics._transrate import TransRateScorer, transrate_score
 
 __all__ = [
     "ConditionalEntropyScorer",
+    "FeatureStatistics",
     "GBCScorer",
     "HScoreScorer",
     "LEEPScorer",
+    "LabelStatistics",
     "LogMEScorer",
     "Metric",
     "NLEEPScorer",
+    "ProbabilityStatistics",
     "TransRateScorer",
     "TransferClassifier",
     "ace",

@@ -12,6 +12,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils._param_validation import Interval, validate_params
 
+from sktransfer import _dask
 from sktransfer._validation import check_features, encode_labels
 
 _BASE_CONSTRAINT = [
@@ -279,6 +280,8 @@ def conditional_entropy(y, z, *, base=None):
     >>> conditional_entropy(["cat", "cat", "dog"], [3, 3, 7])  # y is a function of z
     0.0
     """
+    if _dask.is_dask_collection(y, z):
+        return _dask.conditional_entropy(y, z, base=base)
     (y_classes,), y_codes = encode_labels(y, name="y")
     (z_classes,), z_codes = encode_labels(z, name="z")
     if y_codes.shape[0] != z_codes.shape[0]:
@@ -466,6 +469,8 @@ def task_hardness(y, *, base=None):
     >>> task_hardness([1, 1, 1, 2])
     0.562...
     """
+    if _dask.is_dask_collection(y):
+        return _dask.task_hardness(y, base=base)
     (classes,), codes = encode_labels(y, name="y")
     n_samples = codes.shape[0]
     counts = np.bincount(codes[:, 0], minlength=len(classes))

@@ -6,6 +6,7 @@ from numbers import Real
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
+from sktransfer import _dask
 from sktransfer._statistics import SufficientStatistics
 from sktransfer._validation import check_features, encode_labels
 from sktransfer.exceptions import FewSamplesWarning
@@ -121,6 +122,8 @@ def h_score(X, y, *, shrinkage=None):
     >>> round(h_score(X, y, shrinkage="ledoit_wolf"), 4)
     1.17
     """
+    if _dask.is_dask_collection(X, y):
+        return _dask.h_score(X, y, shrinkage=shrinkage)
     X = check_features(X)
     classes, codes = encode_labels(y, n_samples=X.shape[0], allow_2d=True)
     for task, task_classes in enumerate(classes):

@@ -7,6 +7,7 @@ from sklearn.utils._param_validation import (
     validate_params,
 )
 
+from sktransfer import _dask
 from sktransfer._statistics import (
     _QR_EPSILON,
     SufficientStatistics,
@@ -150,6 +151,8 @@ def logme_score(X, y, *, regression=False):
     >>> round(logme_score(X[:, :3], X[:, 3], regression=True), 4)
     0.1598
     """
+    if _dask.is_dask_collection(X, y):
+        return _dask.logme_score(X, y, regression=regression)
     X = check_features(X)
     if regression:
         targets = _check_targets(y, X.shape[0])
