@@ -30,7 +30,9 @@ from sktransfer.plotting import plot_curriculum, plot_task_hardness
 
 def data_home():
     """``$SKTRANSFER_DATA``, else the shared data folder next to the repository."""
-    repository = Path(__file__).resolve().parents[1]
+    # sphinx-gallery runs an example from its folder without defining __file__.
+    here = Path(globals().get("__file__", Path.cwd() / "example.py")).resolve()
+    repository = here.parents[1]
     return Path(os.environ.get("SKTRANSFER_DATA", repository.parent / "shared/data"))
 
 

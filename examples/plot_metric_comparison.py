@@ -43,7 +43,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from sktransfer.cli import digits_representations
+from sktransfer.datasets import digits_representations
 from sktransfer.evaluation import measured_transfer, rank_agreement
 from sktransfer.metrics import get_metric, get_scorer_names
 

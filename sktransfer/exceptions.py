@@ -6,11 +6,12 @@ __all__ = ["FewSamplesWarning"]
 class FewSamplesWarning(UserWarning):
     """Warn that the features are many compared with the samples.
 
-    The plain H-score then over-fits: once the number of features reaches the
+    The plain H-score then over-fits: as the number of features approaches the
     samples' degrees of freedom beyond the class means (``n_samples -
-    n_classes``), any labelling is separated perfectly and the score is the
-    rank of the features, whatever they are. The regularised H-score
-    (``shrinkage="ledoit_wolf"`` or ``"oas"``) does not have this problem.
+    n_classes``), the centred features span almost every direction of the
+    centred one-hot labels, and with ``n_samples - 1`` features the score is
+    its maximum ``n_classes - 1`` whatever the features are. The regularised
+    H-score (``shrinkage="ledoit_wolf"`` or ``"oas"``) shrinks this inflation.
 
     See Also
     --------

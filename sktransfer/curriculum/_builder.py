@@ -100,7 +100,7 @@ class CurriculumBuilder(BaseEstimator):
         Number of tasks.
     n_features_in_ : int
         Number of columns of the ``Y`` seen in :meth:`fit` (``n_tasks_``).
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names of ``Y`` when it is a DataFrame with string column names.
 
     See Also

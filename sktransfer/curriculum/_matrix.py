@@ -101,16 +101,14 @@ def transferability_matrix(
         Class labels, one column per task (integers, integral floats,
         booleans or strings; columns may differ in kind). Every task needs at
         least two classes, and at least two tasks are needed.
-    X : {array-like, sparse matrix} of shape (n_samples, n_input_features), \
-            default=None
+    X : {array-like, sparse matrix} of shape (n_samples, n_inputs), default=None
         The inputs, for a feature metric with an ``encoder``.
     encoder : transformer, default=None
         For a feature metric: an unfitted scikit-learn transformer, cloned
         and fitted on ``X`` and the labels of each source task in turn (for
         instance :class:`~sklearn.discriminant_analysis.LinearDiscriminantAnalysis`);
         its ``transform(X)`` is the source representation.
-    features : sequence of n_tasks array-likes of shape (n_samples, k_i), \
-            default=None
+    features : sequence of array-likes of shape (n_samples, k_i), default=None
         For a feature metric, instead of ``X`` and ``encoder``: the features
         of the samples in the representation of each source task, in the
         order of the columns of ``Y``.

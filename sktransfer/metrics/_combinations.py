@@ -150,7 +150,7 @@ def score_combinations(blocks, y, *, metric="h_score", max_order=2, n_jobs=None)
     --------
     >>> from sklearn.datasets import load_iris
     >>> from sktransfer.metrics import h_score
-    >>> from sktransfer.metrics._combinations import score_combinations
+    >>> from sktransfer.metrics import score_combinations
     >>> X, y = load_iris(return_X_y=True)
     >>> scores = score_combinations([X[:, :2], X[:, 2:]], y)
     >>> {key: round(value, 4) for key, value in scores.items()}

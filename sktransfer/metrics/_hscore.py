@@ -142,8 +142,8 @@ def h_score(X, y, *, shrinkage=None):
         warnings.warn(
             f"X has {n_features} features for {n_samples} samples in "
             f"{max(c.size for c in classes)} classes: the plain H-score over-fits "
-            "when features are this many (with n_features >= n_samples - "
-            "n_classes it is rank(X) whatever the labels). Pass "
+            "when features are this many (with n_features >= n_samples - 1 it "
+            "reaches n_classes - 1 whatever the labels). Pass "
             "shrinkage='ledoit_wolf' for the regularised H-score.",
             FewSamplesWarning,
             stacklevel=3,  # past validate_params' wrapper, to the caller's line

@@ -73,7 +73,7 @@ class TransferClassifier(ClassifierMixin, BaseEstimator):
         given the source's predictions when ``soft=False``.
     n_features_in_ : int
         Number of features seen during fit, when ``X`` has a shape.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when ``X`` has string column names.
 
     See Also

@@ -87,7 +87,7 @@ def rank_sources(
     all sources. Combinations (their Sec. 4.2, higher-order transfer) are
     scored on the sources' features side by side; for metrics of the
     engine's statistics the data are read once for all combinations (see
-    :func:`~sktransfer.metrics._combinations.score_combinations`). Labels of a
+    :func:`~sktransfer.metrics.score_combinations`). Labels of a
     combination are the joint labels of its sources. Class probabilities do
     not concatenate, so metrics of probabilities take ``max_order=1``. The
     plain H-score of a combination is never below that of its sources, so

@@ -108,7 +108,7 @@ class SourceSelector(TransformerMixin, MetaEstimatorMixin, _BaseComposition):
         the ones whose features :meth:`transform` concatenates.
     n_features_in_ : int
         Number of features seen during fit (only when X has a shape).
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when X has string column names.
 
     See Also
@@ -130,8 +130,9 @@ class SourceSelector(TransformerMixin, MetaEstimatorMixin, _BaseComposition):
     plain H-score of a combination is never below that of any of its
     sources (more features explain at least as much), so with ``max_order``
     above 1 combinations lead the ranking; compare candidates of one size
-    (the ``"order"`` column of :attr:`ranking_table_`), or score with
-    ``"regularized_h_score"``, which charges for dimension.
+    (the ``"order"`` column of :attr:`ranking_table_`). The regularised
+    H-score (``"regularized_h_score"``) inflates less with dimension but
+    does not remove the advantage.
 
     Sources fitted here are fitted and scored on the same samples, which
     favours flexible sources; cross-validate the selector (or freeze sources
