@@ -551,7 +551,10 @@ def _factor_spectrum(factor):
 
 def _gram_spectrum(gram):
     """The same from a Gram matrix ``factor.T @ factor``, by one eigh."""
-    eigenvalues, vectors = scipy.linalg.eigh(gram, driver="evd", check_finite=False)
+    # Divide and conquer (evd) is ~1.7x faster than the default on large
+    # matrices; scipy 1.11's workspace query for it fails on 1 x 1 input.
+    driver = "evd" if gram.shape[0] > 1 else None
+    eigenvalues, vectors = scipy.linalg.eigh(gram, driver=driver, check_finite=False)
     singular = np.sqrt(np.clip(eigenvalues[::-1], 0.0, None))
     return singular, np.ascontiguousarray(vectors[:, ::-1].T)
 

@@ -320,8 +320,8 @@ class CurriculumBuilder(BaseEstimator):
         Parameters
         ----------
         n_clusters : int
-            The largest number of clusters wanted (fewer when tasks have equal
-            score vectors).
+            Number of clusters wanted; at most the number of tasks is used.
+            The cut undoes the last merges of :attr:`linkage_`.
 
         Returns
         -------
@@ -335,7 +335,7 @@ class CurriculumBuilder(BaseEstimator):
         >>> digit = np.arange(60) % 10
         >>> Y = np.column_stack([digit, digit % 2, digit % 4, digit >= 5])
         >>> CurriculumBuilder().fit(Y).cluster(2)  # the digit apart from the rest
-        array([1, 0, 0, 0])
+        array([0, 1, 1, 1])
         """
         check_is_fitted(self)
         if not isinstance(n_clusters, Integral) or n_clusters < 1:

@@ -28,8 +28,13 @@ def task_linkage(matrix, method="average"):
 
 
 def flat_clusters(linkage_matrix, n_clusters):
-    """Cut the tree into at most ``n_clusters`` clusters, labelled 0, 1, ..."""
-    from scipy.cluster.hierarchy import fcluster
+    """Cut the tree into ``min(n_clusters, n_tasks)`` clusters, labelled 0, 1, ...
 
-    labels = fcluster(linkage_matrix, n_clusters, criterion="maxclust")
-    return labels.astype(np.intp) - 1
+    The cut undoes the last merges; scipy's ``fcluster(criterion="maxclust")``
+    returns too few clusters in scipy 1.11 and 1.12, ``cut_tree`` does not.
+    """
+    from scipy.cluster.hierarchy import cut_tree
+
+    n_tasks = linkage_matrix.shape[0] + 1
+    labels = cut_tree(linkage_matrix, n_clusters=min(n_clusters, n_tasks))
+    return labels.ravel().astype(np.intp)

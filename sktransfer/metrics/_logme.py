@@ -9,10 +9,8 @@ from sklearn.utils._param_validation import (
 
 from sktransfer import _dask
 from sktransfer._statistics import (
-    _QR_EPSILON,
     SufficientStatistics,
     _factor_spectrum,
-    _gram_spectrum,
 )
 from sktransfer._validation import check_features
 from sktransfer.metrics._class_labels import encode_classes
@@ -210,11 +208,10 @@ def _max_evidence(stats, products, squared_norms):
     # whatever the input dtype: float32 features are exact numbers here, and
     # their mean direction can dwarf the others by far more than 1 / eps32.
     tolerance = max(n, stats.n_features) * _EPS
-    if stats.eps < _QR_EPSILON:
-        singular, components = _factor_spectrum(stacked)
-    else:  # low-precision input: the Gram matrix loses nothing it had
-        singular, components = _gram_spectrum(stacked.T @ stacked)
-        tolerance = np.sqrt(tolerance)  # eigenvalues err by eps64 * the largest
+    # The SVD of the factor, whatever the input dtype: the mean row makes the
+    # uncentred Gram matrix far worse conditioned than the centred scatter,
+    # and its eigendecomposition was 2e-4 off on float32 features.
+    singular, components = _factor_spectrum(stacked)
     keep = singular > singular[0] * tolerance
     sigma = singular[keep] ** 2
     # Squared coordinates of each target on the left singular vectors of F,
@@ -224,9 +221,12 @@ def _max_evidence(stats, products, squared_norms):
     if sigma.size >= n:  # F spans every target
         outside = np.zeros(len(squared_norms))
     else:
-        # An exact fit (outside = 0) would make the evidence unbounded:
-        # floor it at the float64 rounding of ||t||^2.
-        outside = np.maximum(squared_norms - inside.sum(axis=1), _EPS * squared_norms)
+        # An exact fit (outside = 0) would make the evidence unbounded. The
+        # difference below carries rounding of about k eps ||t||^2, so floor it
+        # at the rank cut-off's level, where every route agrees it is zero.
+        outside = np.maximum(
+            squared_norms - inside.sum(axis=1), tolerance * squared_norms
+        )
     problem = _Evidence(n, sigma, inside, outside)
 
     # The fixed-point iteration on alpha / beta, from alpha = beta = 1.
@@ -274,19 +274,22 @@ class _Evidence:
         self.n, self.sigma, self.inside, self.outside = n, sigma, inside, outside
 
     def _terms(self, ratio, rows):
+        # 1 / (1 + rho) and rho / (1 + rho), each finite for t = 0 and t = inf.
         with np.errstate(divide="ignore"):
-            rho = self.sigma / ratio[:, None]
-        shrink = 1.0 / (1.0 + rho)
+            shrink = 1.0 / (1.0 + self.sigma / ratio[:, None])
+        share = self.sigma / (self.sigma + ratio[:, None])
         inside = self.inside[rows]
-        gamma = (rho * shrink).sum(axis=1)
+        gamma = share.sum(axis=1)
         fitted = (inside * shrink).sum(axis=1)
-        penalty = (inside * rho * shrink**2).sum(axis=1)  # t ||m||^2
-        return gamma, fitted, penalty, rho
+        penalty = (inside * share * shrink).sum(axis=1)  # t ||m||^2
+        # ||F m - t||^2 as a sum of squares: as fitted - penalty it cancels to
+        # zero or below when F spans the target and t is small.
+        residual = self.outside[rows] + (inside * shrink**2).sum(axis=1)
+        return gamma, fitted, penalty, residual
 
     def update(self, ratio, rows):
         """``alpha / beta`` after one fixed-point step from ``ratio``."""
-        gamma, fitted, penalty, _ = self._terms(ratio, rows)
-        residual = self.outside[rows] + fitted - penalty
+        gamma, _, penalty, residual = self._terms(ratio, rows)
         # A vanishing penalty sends the ratio to infinity: overflow is the limit.
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             new = gamma * residual * ratio / ((self.n - gamma) * penalty)
@@ -305,9 +308,10 @@ class _Evidence:
         and ``D/2 log alpha - 1/2 log|A|`` is ``-1/2 sum log(1 + rho)`` over all
         ``D`` eigenvalues, to which the zero ones contribute nothing.
         """
-        _, fitted, _, rho = self._terms(ratio, slice(None))
+        _, fitted, _, _ = self._terms(ratio, slice(None))
         objective = self.outside + fitted
-        log_prior = -0.5 * np.log1p(rho).sum(axis=1)
+        with np.errstate(divide="ignore"):
+            log_prior = -0.5 * np.log1p(self.sigma / ratio[:, None]).sum(axis=1)
         n = self.n
         return log_prior + 0.5 * n * (np.log(n / objective) - 1 - np.log(2 * np.pi))
 
