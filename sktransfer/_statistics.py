@@ -36,7 +36,6 @@ _CHUNK_BYTES = 32 * 2**20
 # Inputs whose epsilon is below this are reduced by QR (float64 and integers).
 _QR_EPSILON = 1e-10
 _FLOAT64_EPS = float(np.finfo(np.float64).eps)
-_SYRK, _SYMM = scipy.linalg.get_blas_funcs(("syrk", "symm"), dtype=np.float64)
 
 
 class SufficientStatistics:
@@ -466,7 +465,7 @@ def _one_pass(blocks, codes, n_classes, *, chunk_rows=None, norm_moments="all"):
             weight = (
                 total.n_samples * part.n_samples / (total.n_samples + part.n_samples)
             )
-            running_dot = _factor_dot(scatter) if use_qr else _upper_dot(scatter)
+            running_dot = _factor_dot(scatter) if use_qr else scatter.__matmul__
             merged = _merge_moments(
                 total, part, running_dot, _factor_dot(centred), group_offsets
             )
@@ -480,41 +479,17 @@ def _one_pass(blocks, codes, n_classes, *, chunk_rows=None, norm_moments="all"):
             buffer[-1] = np.sqrt(weight) * shift
             scatter = _triangular_factor(buffer)
         else:
-            # The same update on the Gram matrix: one rank-k update by the
-            # centred chunk and the weighted mean shift, in place, into the
-            # upper triangle (no k x k temporaries per chunk).
+            # The same update on the Gram matrix: the centred chunk and the
+            # weighted mean shift in one product. numpy's ``A.T @ A`` is ~3x
+            # faster here than scipy's syrk, for one k x k temporary.
             buffer[-1] = np.sqrt(weight) * shift
+            gram = buffer.T @ buffer
             if scatter is None:
-                scatter = np.zeros((n_features, n_features), order="F")
-            scatter = _SYRK(1.0, buffer.T, beta=1.0, c=scatter, overwrite_c=1)
+                scatter = gram
+            else:
+                scatter += gram
         total = merged
-    if not use_qr:
-        _fill_lower_triangle(scatter)
     return total, scatter, use_qr, eps
-
-
-def _fill_lower_triangle(a, block=256):
-    """Mirror the upper triangle of a square array into its lower one, in place.
-
-    Block by block, so that each copy is a plain strided one (several times
-    faster than forming triangles of the whole).
-    """
-    n = a.shape[0]
-    for start in range(0, n, block):
-        stop = min(start + block, n)
-        a[stop:, start:stop] = a[start:stop, stop:].T
-        diagonal = a[start:stop, start:stop]
-        diagonal[...] = np.triu(diagonal) + np.triu(diagonal, 1).T
-
-
-def _upper_dot(gram):
-    """``gram @ v`` for a symmetric matrix stored in its upper triangle."""
-
-    def dot(v):
-        product = _SYMM(1.0, gram, v.reshape(v.shape[0], -1))
-        return product.reshape(v.shape)
-
-    return dot
 
 
 def _decompose_gram(scatter):
