@@ -228,26 +228,19 @@ class FeatureStatistics:
         merged : FeatureStatistics
             A new accumulator; neither input changes.
         """
-        _check_same_kind(self, other)
-        if not other.n_samples_seen_:
-            return _copy(self)
-        if not self.n_samples_seen_:
-            return _copy(other, metric=self.metric)
+        return _merged(self, other)
+
+    def _combine(self, other, merged):
         if other.n_features_in_ != self.n_features_in_:
             raise ValueError(
                 f"cannot merge statistics of {self.n_features_in_} and "
                 f"{other.n_features_in_} features"
             )
-        _check_same_family(self.classes_, other.classes_)
-        classes = np.union1d(self.classes_, other.classes_)
-        merged = FeatureStatistics(metric=self.metric)
+        classes = merged.classes_
         merged.statistics_ = _pad_classes(
             self.statistics_, self.classes_, classes
         ).merge(_pad_classes(other.statistics_, other.classes_, classes))
-        merged.classes_ = classes
         merged.n_features_in_ = self.n_features_in_
-        merged.n_samples_seen_ = merged.statistics_.n_samples
-        return merged
 
     def score(self, metric=None):
         """The metric of all samples seen, as the in-memory function gives it.
@@ -312,6 +305,25 @@ def _check_same_family(a, b):
             f"cannot merge {_label_family(a)} labels with {_label_family(b)} "
             "labels; use one type for all labels"
         )
+
+
+def _merged(accumulator, other):
+    """What every accumulator's merge shares; its ``_combine`` adds the rest.
+
+    Both inputs stay untouched; an empty side is neutral; the target classes
+    of the result are the union of both sides'.
+    """
+    _check_same_kind(accumulator, other)
+    if not other.n_samples_seen_:
+        return _copy(accumulator)
+    if not accumulator.n_samples_seen_:
+        return _copy(other, metric=accumulator.metric)
+    _check_same_family(accumulator.classes_, other.classes_)
+    merged = type(accumulator)(metric=accumulator.metric)
+    merged.classes_ = np.union1d(accumulator.classes_, other.classes_)
+    merged.n_samples_seen_ = accumulator.n_samples_seen_ + other.n_samples_seen_
+    accumulator._combine(other, merged)
+    return merged
 
 
 def _copy(accumulator, **params):
@@ -429,24 +441,18 @@ class LabelStatistics:
         merged : LabelStatistics
             A new accumulator; neither input changes.
         """
-        _check_same_kind(self, other)
-        if not other.n_samples_seen_:
-            return _copy(self)
-        if not self.n_samples_seen_:
-            return _copy(other, metric=self.metric)
-        _check_same_family(self.classes_, other.classes_)
+        return _merged(self, other)
+
+    def _combine(self, other, merged):
         _check_same_family(self.source_classes_, other.source_classes_)
-        y_classes = np.union1d(self.classes_, other.classes_)
+        y_classes = merged.classes_
         z_classes = np.union1d(self.source_classes_, other.source_classes_)
-        merged = LabelStatistics(metric=self.metric)
         merged.table_ = _spread_table(
             self.table_, self.source_classes_, z_classes, self.classes_, y_classes
         ) + _spread_table(
             other.table_, other.source_classes_, z_classes, other.classes_, y_classes
         )
-        merged.classes_, merged.source_classes_ = y_classes, z_classes
-        merged.n_samples_seen_ = self.n_samples_seen_ + other.n_samples_seen_
-        return merged
+        merged.source_classes_ = z_classes
 
     def conditional_entropy(self, base=None):
         """H(Y|Z) of all samples seen, as :func:`conditional_entropy` gives it.
@@ -593,26 +599,19 @@ class ProbabilityStatistics:
         merged : ProbabilityStatistics
             A new accumulator; neither input changes.
         """
-        _check_same_kind(self, other)
-        if not other.n_samples_seen_:
-            return _copy(self)
-        if not self.n_samples_seen_:
-            return _copy(other, metric=self.metric)
+        return _merged(self, other)
+
+    def _combine(self, other, merged):
         if other.n_source_classes_ != self.n_source_classes_:
             raise ValueError(
                 f"cannot merge probabilities of {self.n_source_classes_} and "
                 f"{other.n_source_classes_} source classes"
             )
-        _check_same_family(self.classes_, other.classes_)
-        classes = np.union1d(self.classes_, other.classes_)
-        merged = ProbabilityStatistics(metric=self.metric)
+        classes = merged.classes_
         merged.table_ = np.zeros((self.n_source_classes_, classes.size))
         merged.table_[:, _positions(classes, self.classes_)] += self.table_
         merged.table_[:, _positions(classes, other.classes_)] += other.table_
-        merged.classes_ = classes
         merged.n_source_classes_ = self.n_source_classes_
-        merged.n_samples_seen_ = self.n_samples_seen_ + other.n_samples_seen_
-        return merged
 
     def soft_conditional_entropy(self, base=None):
         """The soft H(Y|Z), as :func:`soft_conditional_entropy` gives it.
