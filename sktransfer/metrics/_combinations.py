@@ -2,14 +2,16 @@
 
 import itertools
 import warnings
+from functools import partial
 from numbers import Integral
 
 import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
 from sklearn.utils._param_validation import Interval, validate_params
-from sklearn.utils.parallel import Parallel, delayed
+from sklearn.utils.parallel import delayed
 
+from sktransfer._parallel import threaded
 from sktransfer._statistics import BlockStatistics, SufficientStatistics
 from sktransfer._validation import check_features, encode_labels, input_epsilon
 from sktransfer.exceptions import FewSamplesWarning
@@ -188,7 +190,7 @@ def score_combinations(blocks, y, *, metric="h_score", max_order=2, n_jobs=None)
     if metric.statistics is h_score_from_statistics:
         _warn_if_few_samples(blocks, combinations, n_samples, max(n_classes))
 
-    parallel = Parallel(n_jobs=n_jobs, prefer="threads")
+    parallel = partial(threaded, n_jobs=n_jobs)
     if metric.statistics is None:
         y_columns = np.asarray(y).reshape(n_samples, -1)
         scores = parallel(

@@ -9,8 +9,9 @@ import itertools
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.utils.parallel import Parallel, delayed
+from sklearn.utils.parallel import delayed
 
+from sktransfer._parallel import threaded
 from sktransfer._validation import check_features, encode_labels
 from sktransfer.metrics import get_metric, get_scorer_names
 from sktransfer.metrics._combinations import score_combinations
@@ -133,17 +134,16 @@ def score_outputs(outputs, y, metric, max_order, n_jobs):
         tasks = (_joint_labels([codes[g] for g in c]) for c in candidates)
     else:
         tasks = (outputs[c[0]] for c in candidates)
-    scores = Parallel(n_jobs=n_jobs, prefer="threads")(
-        delayed(metric.score)(output, y) for output in tasks
-    )
+    scores = threaded((delayed(metric.score)(output, y) for output in tasks), n_jobs)
     return dict(zip(candidates, map(float, scores), strict=True))
 
 
 def score_callable(score, outputs, y, max_order, n_jobs):
     """Score every candidate by ``score(output, y)``, combinations concatenated."""
     candidates = combinations(len(outputs), max_order)
-    scores = Parallel(n_jobs=n_jobs, prefer="threads")(
-        delayed(score)(concatenate([outputs[g] for g in c]), y) for c in candidates
+    scores = threaded(
+        (delayed(score)(concatenate([outputs[g] for g in c]), y) for c in candidates),
+        n_jobs,
     )
     return dict(zip(candidates, map(float, scores), strict=True))
 

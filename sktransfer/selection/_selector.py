@@ -8,7 +8,7 @@ from sklearn.utils import get_tags
 from sklearn.utils._param_validation import Interval
 from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.metaestimators import _BaseComposition
-from sklearn.utils.parallel import Parallel, delayed
+from sklearn.utils.parallel import delayed
 from sklearn.utils.validation import (
     _check_feature_names_in,
     check_array,
@@ -17,6 +17,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from sktransfer._parallel import threaded
 from sktransfer._validation import encode_labels
 from sktransfer.selection._candidates import (
     check_n_select,
@@ -383,8 +384,8 @@ class SourceSelector(TransformerMixin, MetaEstimatorMixin, _BaseComposition):
                 return sources[combination[0]][1]
             return Concatenation([sources[g] for g in combination])
 
-        scores = Parallel(n_jobs=self.n_jobs, prefer="threads")(
-            delayed(self.scoring)(candidate(c), X, y) for c in candidates
+        scores = threaded(
+            (delayed(self.scoring)(candidate(c), X, y) for c in candidates), self.n_jobs
         )
         return dict(zip(candidates, map(float, scores), strict=True))
 

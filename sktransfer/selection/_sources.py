@@ -13,6 +13,7 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted
 
+from sktransfer._parallel import threaded
 from sktransfer.selection._candidates import SEPARATOR, check_names, concatenate
 
 # What a metric reads of a source, by the metric's input kind.
@@ -144,10 +145,14 @@ def fit_sources(names, estimators, X, y, kind, n_jobs, verbose):
         for e, f in zip(estimators, frozen, strict=True)
         if not f
     )
-    read = Parallel(n_jobs=n_jobs, verbose=verbose, prefer="threads")(
-        delayed(_read)(e, X, method)
-        for e, f in zip(estimators, frozen, strict=True)
-        if f
+    read = threaded(
+        (
+            delayed(_read)(e, X, method)
+            for e, f in zip(estimators, frozen, strict=True)
+            if f
+        ),
+        n_jobs,
+        verbose=verbose,
     )
     fitted, read = iter(fitted), iter(read)
     pairs = [next(read) if f else next(fitted) for f in frozen]
