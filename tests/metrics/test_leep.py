@@ -74,7 +74,7 @@ def reference_soft_conditional_entropy(y, theta):
     return -sum(p * math.log(p / p_z[z]) for (_, z), p in joint.items() if p > 0)
 
 
-def reference_nleep(X, y, *, variance, n_components, seed):
+def reference_nleep(X, y, *, variance, n_components, seed, covariance_type="diag"):
     """Li et al. (2021): PCA to the share of variance, a GMM, then LEEP."""
     X = np.asarray(X, dtype=np.float64)
     centred = X - X.mean(axis=0)
@@ -84,7 +84,9 @@ def reference_nleep(X, y, *, variance, n_components, seed):
     # The fewest components that explain more than `variance` of the variance.
     k = next(i + 1 for i, share in enumerate(explained) if share > variance)
     Z = centred @ eigenvectors[:, :k] / math.sqrt(np.mean(eigenvalues[:k]))
-    mixture = GaussianMixture(n_components, random_state=seed).fit(Z)
+    mixture = GaussianMixture(
+        n_components, covariance_type=covariance_type, random_state=seed
+    ).fit(Z)
     return reference_leep(y, mixture.predict_proba(Z))
 
 
@@ -376,6 +378,17 @@ def test_nleep_matches_pca_then_mixture_then_leep(seed):
     X = X + np.random.default_rng(seed).normal(scale=0.3, size=X.shape)
     expected = reference_nleep(X, y, variance=0.8, n_components=15, seed=seed)
     assert nleep_score(X, y, random_state=seed) == pytest.approx(expected, rel=1e-6)
+
+
+@pytest.mark.parametrize("covariance_type", ["full", "tied", "spherical"])
+def test_nleep_with_other_covariances_matches_reference(covariance_type):
+    X, y = load_iris(return_X_y=True)
+    X = X + np.random.default_rng(0).normal(scale=0.3, size=X.shape)
+    expected = reference_nleep(
+        X, y, variance=0.8, n_components=15, seed=0, covariance_type=covariance_type
+    )
+    score = nleep_score(X, y, covariance_type=covariance_type, random_state=0)
+    assert score == pytest.approx(expected, rel=1e-6)
 
 
 def test_nleep_on_digits_matches_reference(digits):
