@@ -12,6 +12,8 @@ from joblib import cpu_count, effective_n_jobs
 from sklearn.utils.parallel import Parallel
 from threadpoolctl import threadpool_limits
 
+from sktransfer._progress import tracked
+
 
 def blas_share(n_jobs):
     """Context that gives each of ``n_jobs`` threads its share of BLAS threads."""
@@ -21,7 +23,14 @@ def blas_share(n_jobs):
     return threadpool_limits(limits=max(1, cpu_count() // workers), user_api="blas")
 
 
-def threaded(calls, n_jobs, **kwargs):
-    """Run joblib ``delayed`` calls on ``n_jobs`` threads; results in order."""
+def threaded(calls, n_jobs, *, progress=None, **kwargs):
+    """Run joblib ``delayed`` calls on ``n_jobs`` threads; results in order.
+
+    ``progress`` names the work for a progress bar, if one is wanted.
+    """
+    calls = list(calls)
     with blas_share(n_jobs):
-        return Parallel(n_jobs=n_jobs, prefer="threads", **kwargs)(calls)
+        results = Parallel(
+            n_jobs=n_jobs, prefer="threads", return_as="generator", **kwargs
+        )(calls)
+        return list(tracked(results, len(calls), progress))

@@ -10,6 +10,7 @@ import argparse
 import csv
 import json
 import sys
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -18,8 +19,10 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from tqdm import tqdm
 
 from sktransfer._io import read_feature_sources, read_label_table
+from sktransfer._progress import progress_bars
 from sktransfer.curriculum import CurriculumBuilder, transferability_matrix
 from sktransfer.datasets import digits_representations, digits_tasks
 from sktransfer.evaluation import rank_agreement
@@ -503,6 +506,15 @@ def build_parser():
     return parser
 
 
+def terminal_bars(stream):
+    """Progress bars on ``stream`` if it is a terminal; none otherwise.
+
+    A bar appears only once the work has taken half a second, and is erased
+    when it ends, so quick commands and redirected output stay clean.
+    """
+    return partial(tqdm, file=stream, disable=None, leave=False, delay=0.5)
+
+
 def main(argv=None):
     """Run the ``sktransfer`` command line.
 
@@ -523,7 +535,8 @@ def main(argv=None):
     except SystemExit as exc:  # --help (0) or a usage error (2)
         return exc.code if isinstance(exc.code, int) else 2
     try:
-        args.run(args, sys.stdout)
+        with progress_bars(terminal_bars(sys.stderr)):
+            args.run(args, sys.stdout)
     except BrokenPipeError:  # the reader closed the pipe early, as `| head` does
         return 1
     except Exception as exc:

@@ -6,6 +6,7 @@ source task and score it against every target task from one set of sufficient
 statistics: one whitening per source, however many targets.
 """
 
+import itertools
 from numbers import Integral
 
 import numpy as np
@@ -13,6 +14,7 @@ from sklearn.base import clone
 from sklearn.utils._param_validation import HasMethods, validate_params
 from sklearn.utils.parallel import Parallel, delayed
 
+from sktransfer._progress import tracked
 from sktransfer._statistics import SufficientStatistics
 from sktransfer._validation import check_features
 from sktransfer.curriculum._tasks import check_task_table
@@ -251,17 +253,16 @@ def conditional_entropy_matrix(codes, n_classes):
     n_samples, n_tasks = codes.shape
     counts = _class_counts(codes, n_classes)
     entropies = np.zeros((n_tasks, n_tasks))
-    for i in range(n_tasks):
-        for j in range(i + 1, n_tasks):
-            # table[a, b]: samples of class a of task i and class b of task j.
-            table = contingency_table(
-                codes[:, j], codes[:, i], n_classes[j], n_classes[i]
-            )
-            rows = np.repeat(np.arange(n_classes[i]), np.diff(table.indptr))
-            cells = table.data.astype(np.float64)
-            # Every term is >= 0, so a task that determines another gives 0.
-            entropies[i, j] = np.sum(cells * np.log(counts[i][rows] / cells))
-            entropies[j, i] = np.sum(cells * np.log(counts[j][table.indices] / cells))
+    pairs = itertools.combinations(range(n_tasks), 2)
+    n_pairs = n_tasks * (n_tasks - 1) // 2
+    for i, j in tracked(pairs, n_pairs, "task pairs"):
+        # table[a, b]: samples of class a of task i and class b of task j.
+        table = contingency_table(codes[:, j], codes[:, i], n_classes[j], n_classes[i])
+        rows = np.repeat(np.arange(n_classes[i]), np.diff(table.indptr))
+        cells = table.data.astype(np.float64)
+        # Every term is >= 0, so a task that determines another gives 0.
+        entropies[i, j] = np.sum(cells * np.log(counts[i][rows] / cells))
+        entropies[j, i] = np.sum(cells * np.log(counts[j][table.indices] / cells))
     entropies /= n_samples
     # H(Y|Z) <= H(Y) exactly; the min removes rounding above it (independent tasks).
     return np.minimum(entropies, label_entropies(codes, n_classes))
@@ -287,9 +288,9 @@ def _pairwise_label_scores(metric, codes):
     """Any label metric, one pair of tasks at a time: ``score(source, target)``."""
     n_tasks = codes.shape[1]
     matrix = np.empty((n_tasks, n_tasks))
-    for i in range(n_tasks):
-        for j in range(n_tasks):
-            matrix[i, j] = metric.score(codes[:, i], codes[:, j])
+    pairs = itertools.product(range(n_tasks), repeat=2)
+    for i, j in tracked(pairs, n_tasks**2, "task pairs"):
+        matrix[i, j] = metric.score(codes[:, i], codes[:, j])
     return matrix
 
 
@@ -318,11 +319,11 @@ def _feature_scores(metric, tasks, X, encoder, features, n_jobs):
                 f"{name} has {rows} rows but Y has {n_samples} samples; they must "
                 "describe the same samples, one row each"
             )
-    rows = Parallel(n_jobs=n_jobs)(
+    rows = Parallel(n_jobs=n_jobs, return_as="generator")(
         delayed(_score_source)(metric, tasks, i, F, X, encoder)
         for i, F in enumerate(sources)
     )
-    return np.vstack(rows)
+    return np.vstack(list(tracked(rows, n_tasks, "source tasks")))
 
 
 def _score_source(metric, tasks, source, features, X, encoder):

@@ -13,7 +13,7 @@ from sklearn.utils.parallel import delayed
 
 from sktransfer._parallel import threaded
 from sktransfer._statistics import BlockStatistics, SufficientStatistics
-from sktransfer._validation import check_features, encode_labels, input_epsilon
+from sktransfer._validation import check_features, encode_labels, input_epsilon, label_value
 from sktransfer.exceptions import FewSamplesWarning
 from sktransfer.metrics._hscore import _FEW_SAMPLES_RATIO, h_score_from_statistics
 from sktransfer.metrics._registry import Metric, get_metric
@@ -177,7 +177,7 @@ def score_combinations(blocks, y, *, metric="h_score", max_order=2, n_jobs=None)
         if task_classes.size < 2:
             where = f" in column {task}" if codes.shape[1] > 1 else ""
             raise ValueError(
-                f"y has a single class ({task_classes[0].item()!r}){where}; "
+                f"y has a single class ({label_value(task_classes[0])!r}){where}; "
                 "scoring features needs at least two classes"
             )
     metric = _resolve_metric(metric)
@@ -190,7 +190,7 @@ def score_combinations(blocks, y, *, metric="h_score", max_order=2, n_jobs=None)
     if metric.statistics is h_score_from_statistics:
         _warn_if_few_samples(blocks, combinations, n_samples, max(n_classes))
 
-    parallel = partial(threaded, n_jobs=n_jobs)
+    parallel = partial(threaded, n_jobs=n_jobs, progress="scoring sources")
     if metric.statistics is None:
         y_columns = np.asarray(y).reshape(n_samples, -1)
         scores = parallel(
