@@ -38,7 +38,35 @@ _QR_EPSILON = 1e-10
 _FLOAT64_EPS = float(np.finfo(np.float64).eps)
 
 
-class SufficientStatistics:
+class _ClassMoments:
+    """Class means read from ``mean``, ``class_deviations`` and ``class_counts``."""
+
+    @property
+    def class_offsets(self):
+        """Row ``offsets[j]:offsets[j + 1]`` of the class arrays is label vector j."""
+        return np.concatenate([[0], np.cumsum(self.n_classes, dtype=np.intp)])
+
+    @property
+    def class_means(self):
+        """Mean feature vector of each class (``mean`` for an empty class)."""
+        return self.mean + self.class_deviations
+
+    @property
+    def centred_class_means(self):
+        """Class means minus the mean, without cancellation far from the origin.
+
+        The count-weighted average of each label vector's deviations is zero in
+        exact arithmetic; subtracting it removes the rounding of ``mean``.
+        """
+        starts = self.class_offsets[:-1]
+        if starts.size == 0:
+            return self.class_deviations
+        weighted = self.class_counts[:, None] * self.class_deviations
+        average = np.add.reduceat(weighted, starts) / self.n_samples
+        return self.class_deviations - np.repeat(average, self.n_classes, axis=0)
+
+
+class SufficientStatistics(_ClassMoments):
     """Mergeable moments of features and class labels, accumulated in float64.
 
     Build it with :meth:`from_data`; combine with :meth:`merge`; restrict to a
@@ -54,8 +82,10 @@ class SufficientStatistics:
         Any matrix with ``factor.T @ factor`` equal to the centred scatter.
     class_counts : ndarray of shape (n_classes_total,), dtype int64
         Samples per class, the classes of all label vectors stacked.
-    class_means : ndarray of shape (n_classes_total, n_features)
-        Mean feature vector of each class (zero for an empty class).
+    class_deviations : ndarray of shape (n_classes_total, n_features)
+        Mean feature vector of each class minus ``mean`` (zero for an empty
+        class). Kept relative to the mean so that features far from the
+        origin lose no digits of their class structure.
     n_classes : tuple of int
         Number of classes of each label vector, in stacking order.
     fourth : float or None
@@ -73,7 +103,7 @@ class SufficientStatistics:
         factor,
         *,
         class_counts,
-        class_means,
+        class_deviations,
         n_classes,
         fourth=None,
         third=None,
@@ -84,7 +114,7 @@ class SufficientStatistics:
         self.mean = mean
         self.factor = factor
         self.class_counts = class_counts
-        self.class_means = class_means
+        self.class_deviations = class_deviations
         self.n_classes = tuple(int(c) for c in n_classes)
         self.fourth = fourth
         self.third = third
@@ -94,11 +124,6 @@ class SufficientStatistics:
     @property
     def n_features(self):
         return self.mean.shape[0]
-
-    @property
-    def class_offsets(self):
-        """Row ``offsets[j]:offsets[j + 1]`` of the class arrays is label vector j."""
-        return np.concatenate([[0], np.cumsum(self.n_classes, dtype=np.intp)])
 
     @classmethod
     def from_data(cls, X, codes=None, n_classes=(), *, chunk_rows=None):
@@ -134,7 +159,7 @@ class SufficientStatistics:
             total.mean,
             scatter,
             class_counts=total.class_counts,
-            class_means=total.class_means,
+            class_deviations=total.class_deviations,
             n_classes=n_classes,
             fourth=total.fourth,
             third=total.third,
@@ -165,7 +190,7 @@ class SufficientStatistics:
             moments.mean,
             factor,
             class_counts=moments.class_counts,
-            class_means=moments.class_means,
+            class_deviations=moments.class_deviations,
             n_classes=self.n_classes,
             fourth=moments.fourth,
             third=moments.third,
@@ -184,7 +209,7 @@ class SufficientStatistics:
             self.mean[columns],
             self.factor[:, columns],
             class_counts=self.class_counts,
-            class_means=self.class_means[:, columns],
+            class_deviations=self.class_deviations[:, columns],
             n_classes=self.n_classes,
             eps=self.eps,
         )
@@ -232,7 +257,7 @@ class SufficientStatistics:
         return s_max * max(self.n_samples, self.n_features) * self.eps
 
 
-class BlockStatistics:
+class BlockStatistics(_ClassMoments):
     """Statistics of several feature blocks side by side, from one pass over rows.
 
     The blocks (feature matrices on the same samples, for example the outputs
@@ -256,7 +281,7 @@ class BlockStatistics:
         factor`` equal to it.
     is_factor : bool
         Whether ``scatter`` is a square-root factor.
-    class_counts, class_means, n_classes
+    class_counts, class_deviations, n_classes
         As in :class:`SufficientStatistics`.
     block_offsets : ndarray of shape (n_blocks + 1,)
         Block g is columns ``block_offsets[g]:block_offsets[g + 1]``.
@@ -274,7 +299,7 @@ class BlockStatistics:
         *,
         is_factor,
         class_counts,
-        class_means,
+        class_deviations,
         n_classes,
         block_offsets,
         dtypes,
@@ -285,7 +310,7 @@ class BlockStatistics:
         self.scatter = scatter
         self.is_factor = is_factor
         self.class_counts = class_counts
-        self.class_means = class_means
+        self.class_deviations = class_deviations
         self.n_classes = tuple(int(c) for c in n_classes)
         self.block_offsets = block_offsets
         self.dtypes = list(dtypes)
@@ -343,7 +368,7 @@ class BlockStatistics:
             scatter,
             is_factor=use_qr,
             class_counts=total.class_counts,
-            class_means=total.class_means,
+            class_deviations=total.class_deviations,
             n_classes=n_classes,
             block_offsets=np.concatenate([[0], np.cumsum(widths, dtype=np.intp)]),
             dtypes=[block.dtype for block in blocks],
@@ -386,7 +411,7 @@ class BlockStatistics:
             self.mean[columns],
             factor,
             class_counts=self.class_counts,
-            class_means=self.class_means[:, columns],
+            class_deviations=self.class_deviations[:, columns],
             n_classes=self.n_classes,
             fourth=None if groups is None else float(groups.fourth[square].sum()),
             third=None if groups is None else groups.third[indices][:, columns].sum(0),
@@ -570,6 +595,12 @@ def _chunk_moments(
         stop = start + block.shape[1]
         np.subtract(block, block_mean, out=centred[:, start:stop], dtype=np.float64)
         start = stop
+    # The computed mean is off by rounding of order eps * |mean|, which would
+    # leave a rank-one error in the scatter that weak directions of features
+    # far from the origin feel; the centred rows' own mean measures it.
+    residual = np.ones(n_rows) @ centred / n_rows
+    centred -= residual
+    mean = mean + residual
 
     n_total = int(offsets[-1])
     if codes.shape[1]:
@@ -583,11 +614,14 @@ def _chunk_moments(
             shape=(n_total, n_rows),
         )
         with np.errstate(invalid="ignore", divide="ignore"):
-            class_means = np.where(
-                counts[:, None] > 0, mean + (indicator @ centred) / counts[:, None], 0.0
+            class_deviations = np.where(
+                counts[:, None] > 0, (indicator @ centred) / counts[:, None], 0.0
             )
     else:
-        counts, class_means = np.zeros(0, dtype=np.int64), np.zeros((0, n_features))
+        counts, class_deviations = (
+            np.zeros(0, dtype=np.int64),
+            np.zeros((0, n_features)),
+        )
     groups = trace = fourth = third = None
     if not norm_moments:
         pass
@@ -616,7 +650,7 @@ def _chunk_moments(
         n_rows,
         mean,
         class_counts=counts,
-        class_means=class_means,
+        class_deviations=class_deviations,
         trace=trace,
         fourth=fourth,
         third=third,
@@ -655,7 +689,7 @@ class _Moments:
         mean,
         *,
         class_counts,
-        class_means,
+        class_deviations,
         trace,
         fourth,
         third,
@@ -664,7 +698,7 @@ class _Moments:
         self.n_samples = n_samples
         self.mean = mean
         self.class_counts = class_counts
-        self.class_means = class_means
+        self.class_deviations = class_deviations
         self.trace = trace
         self.fourth = fourth
         self.third = third
@@ -694,7 +728,12 @@ def _merge_moments(a, b, a_scatter_dot, b_scatter_dot, group_offsets=None):
     counts = a.class_counts + b.class_counts
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(counts > 0, b.class_counts / counts, 0.0)[:, None]
-    class_means = a.class_means + share * (b.class_means - a.class_means)
+    # Each part's deviations moved to the merged mean, then weighted by count.
+    a_deviations = a.class_deviations + (a.mean - mean)
+    b_deviations = b.class_deviations + (b.mean - mean)
+    class_deviations = np.where(
+        counts[:, None] > 0, a_deviations + share * (b_deviations - a_deviations), 0.0
+    )
 
     trace = fourth = third = groups = None
     if a.trace is not None and b.trace is not None:
@@ -717,7 +756,7 @@ def _merge_moments(a, b, a_scatter_dot, b_scatter_dot, group_offsets=None):
         n,
         mean,
         class_counts=counts,
-        class_means=class_means,
+        class_deviations=class_deviations,
         trace=trace,
         fourth=fourth,
         third=third,

@@ -286,7 +286,7 @@ class _Whitened:
         self.singles, maps, z, kept_singular = [], [], [], []
         sigma_max, cut = [], []
         sqrt_counts = np.sqrt(stats.class_counts)
-        centred_means = stats.class_means - stats.mean
+        centred_means = stats.centred_class_means
         for g in range(stats.n_blocks):
             single = stats.select([g])
             singular, components = single.spectrum(scaled=True)

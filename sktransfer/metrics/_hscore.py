@@ -85,7 +85,11 @@ def h_score(X, y, *, shrinkage=None):
     the features. ``Sigma`` is pseudo-inverted by numpy's ``matrix_rank``
     convention: directions of the centred features whose singular value is at
     most ``s_max * max(n_samples, n_features) * eps`` count as zero, with the
-    machine epsilon of the dtype of ``X``, so rounding noise adds nothing.
+    machine epsilon of the dtype of ``X``, so rounding noise adds nothing. The
+    rule is applied to the centred features each scaled to unit sum of
+    squares, so that it too is invariant to the units of each feature; for
+    features on comparable scales it keeps the same directions as on the raw
+    ones.
     Float64 input is reduced by QR, not by forming ``Sigma``, which keeps the
     result exact for near-collinear features.
 
@@ -172,7 +176,7 @@ def h_score_from_statistics(stats, *, shrinkage=None):
     """
     alpha = shrinkage_coefficient(stats, shrinkage)
     n = stats.n_samples
-    centred_means = stats.class_means - stats.mean
+    centred_means = stats.centred_class_means
     if alpha == 0.0:
         # Plain H-score: invariant to feature scales, so whiten the features
         # scaled to unit sum of squares, where the rank decision is unit-free.
@@ -181,7 +185,12 @@ def h_score_from_statistics(stats, *, shrinkage=None):
     else:
         scaled = False
     singular, components = stats.spectrum(scaled=scaled)
-    keep = singular > stats.rank_tolerance(scaled=scaled)
+    if alpha == 0.0:
+        keep = singular > stats.rank_tolerance(scaled=scaled)
+    else:
+        # Shrinkage bounds every weight, so no direction needs cutting; a zero
+        # one carries no class means (they lie in the span of the data).
+        keep = singular > 0.0
     singular, components = singular[keep], components[keep]
     # Weight of each squared projection: 1 / lambda for the plain score and
     # (1 - a) / ((1 - a) lambda + a nu) when shrunk, with lambda = s^2 / n the

@@ -276,14 +276,14 @@ def _pad_classes(stats, classes, all_classes):
     where = _positions(all_classes, classes)
     counts = np.zeros(all_classes.size, dtype=np.int64)
     counts[where] = stats.class_counts
-    means = np.zeros((all_classes.size, stats.n_features))
-    means[where] = stats.class_means
+    deviations = np.zeros((all_classes.size, stats.n_features))
+    deviations[where] = stats.class_deviations
     return SufficientStatistics(
         stats.n_samples,
         stats.mean,
         stats.factor,
         class_counts=counts,
-        class_means=means,
+        class_deviations=deviations,
         n_classes=(all_classes.size,),
         fourth=stats.fourth,
         third=stats.third,

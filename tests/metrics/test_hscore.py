@@ -1,3 +1,4 @@
+import tracemalloc
 import warnings
 
 import numpy as np
@@ -253,6 +254,33 @@ def test_memory_mapped_features(tmp_path):
     np.save(path, X.astype(np.float32))
     mapped = np.load(path, mmap_mode="r", allow_pickle=False)
     assert h_score(mapped, y) == pytest.approx(h_score(X.astype(np.float32), y))
+
+
+def test_two_gib_memory_mapped_file_is_scored_in_under_300_mib(tmp_path):
+    # 2**21 rows of 256 float32 features: 2 GiB on disk, never read whole.
+    n_samples, n_features, block = 2**21, 256, 2**17
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 10, n_samples)
+    path = tmp_path / "features.npy"
+    mapped = np.lib.format.open_memmap(
+        path, mode="w+", dtype=np.float32, shape=(n_samples, n_features)
+    )
+    means = rng.standard_normal((10, n_features), dtype=np.float32)
+    for start in range(0, n_samples, block):
+        rows = slice(start, start + block)
+        mapped[rows] = rng.standard_normal((block, n_features), dtype=np.float32)
+        mapped[rows] += means[y[rows]]
+    mapped.flush()
+    del mapped
+    X = np.load(path, mmap_mode="r", allow_pickle=False)
+    assert X.nbytes == 2 * 2**30
+    tracemalloc.start()
+    score = h_score(X, y)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < 300 * 2**20
+    # Class means of squared norm ~256 against unit noise: nearly separable.
+    assert 8.5 < score <= 9.0
 
 
 def test_integer_and_boolean_features():
