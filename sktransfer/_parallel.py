@@ -12,7 +12,7 @@ from joblib import cpu_count, effective_n_jobs
 from sklearn.utils.parallel import Parallel
 from threadpoolctl import threadpool_limits
 
-from sktransfer._progress import tracked
+from sktransfer._progress import progress_wanted, tracked
 
 
 def blas_share(n_jobs):
@@ -23,14 +23,21 @@ def blas_share(n_jobs):
     return threadpool_limits(limits=max(1, cpu_count() // workers), user_api="blas")
 
 
-def threaded(calls, n_jobs, *, progress=None, **kwargs):
-    """Run joblib ``delayed`` calls on ``n_jobs`` threads; results in order.
+def run(calls, n_jobs, *, progress=None, **kwargs):
+    """Run joblib ``delayed`` calls; results in order.
 
-    ``progress`` names the work for a progress bar, if one is wanted.
+    ``progress`` names the work for a progress bar. Only when a bar is wanted
+    are results collected as they come, which older joblib backends (Dask's
+    before joblib 1.4) cannot do.
     """
     calls = list(calls)
+    if not progress_wanted(progress):
+        return Parallel(n_jobs=n_jobs, **kwargs)(calls)
+    results = Parallel(n_jobs=n_jobs, return_as="generator", **kwargs)(calls)
+    return list(tracked(results, len(calls), progress))
+
+
+def threaded(calls, n_jobs, *, progress=None, **kwargs):
+    """:func:`run` on threads that share the cores with BLAS."""
     with blas_share(n_jobs):
-        results = Parallel(
-            n_jobs=n_jobs, prefer="threads", return_as="generator", **kwargs
-        )(calls)
-        return list(tracked(results, len(calls), progress))
+        return run(calls, n_jobs, progress=progress, prefer="threads", **kwargs)

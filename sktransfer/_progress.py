@@ -26,13 +26,17 @@ def progress_bars(factory):
         _bar_factory.reset(token)
 
 
+def progress_wanted(description):
+    """Whether work named ``description`` should advance a progress bar."""
+    return description is not None and _bar_factory.get() is not None
+
+
 def tracked(items, total, description):
     """Yield ``items``, advancing a progress bar per item if one is wanted."""
-    factory = _bar_factory.get()
-    if factory is None or description is None:
+    if not progress_wanted(description):
         yield from items
         return
-    with factory(total=total, desc=description) as bar:
+    with _bar_factory.get()(total=total, desc=description) as bar:
         for item in items:
             yield item
             bar.update()

@@ -12,8 +12,9 @@ from numbers import Integral
 import numpy as np
 from sklearn.base import clone
 from sklearn.utils._param_validation import HasMethods, validate_params
-from sklearn.utils.parallel import Parallel, delayed
+from sklearn.utils.parallel import delayed
 
+from sktransfer._parallel import run
 from sktransfer._progress import tracked
 from sktransfer._statistics import SufficientStatistics
 from sktransfer._validation import check_features
@@ -319,9 +320,13 @@ def _feature_scores(metric, tasks, X, encoder, features, n_jobs):
                 f"{name} has {rows} rows but Y has {n_samples} samples; they must "
                 "describe the same samples, one row each"
             )
-    rows = Parallel(n_jobs=n_jobs, return_as="generator")(
-        delayed(_score_source)(metric, tasks, i, F, X, encoder)
-        for i, F in enumerate(sources)
+    rows = run(
+        (
+            delayed(_score_source)(metric, tasks, i, F, X, encoder)
+            for i, F in enumerate(sources)
+        ),
+        n_jobs,
+        progress="source tasks",
     )
     return np.vstack(list(tracked(rows, n_tasks, "source tasks")))
 
