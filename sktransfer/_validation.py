@@ -10,8 +10,13 @@ import numpy as np
 import scipy.sparse as sp
 
 
-def check_features(X, *, name="X"):
-    """Return ``X`` as a 2-D numeric array (or CSR matrix) without copying it."""
+def check_features(X, *, name="X", finite=False):
+    """Return ``X`` as a 2-D numeric array (or CSR matrix) without copying it.
+
+    With ``finite``, also refuse NaN and infinity, in one pass over the values:
+    for callers that hand the whole of ``X`` on, not for the engine, which
+    checks chunk by chunk as it reads.
+    """
     if sp.issparse(X):
         if X.ndim != 2:
             raise ValueError(f"{name} must be 2-D; got a sparse array of {X.ndim} dims")
@@ -41,6 +46,12 @@ def check_features(X, *, name="X"):
         raise ValueError(
             f"{name} is empty (shape {X.shape}); it needs samples and features"
         )
+    if finite and X.dtype.kind == "f":
+        values = X.data if sp.issparse(X) else X
+        if not np.isfinite(values).all():
+            raise ValueError(
+                f"{name} contains NaN or infinity; remove or impute them first"
+            )
     return X
 
 
@@ -138,8 +149,23 @@ def _check_label_values(y, name):
                 f"{name} mixes label types ({', '.join(sorted(kinds))}); use one type "
                 "for all labels"
             )
+        # Python and numpy floats among objects get the checks of a float array.
+        floats = np.array(
+            [v for v in flat if isinstance(v, float | np.floating)], dtype=np.float64
+        )
+        if floats.size:
+            _check_label_values(floats, name)
     elif kind not in "biuUS":
         raise TypeError(f"{name} must hold class labels; got dtype {y.dtype}")
+
+
+def label_value(value):
+    """A class label as a plain Python value, for messages.
+
+    Classes of object arrays (a pandas column of strings, say) are already
+    Python objects, without the ``item`` method of numpy scalars.
+    """
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def _label_kind(value):

@@ -20,7 +20,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import HasMethods, validate_params
 from sklearn.utils.parallel import Parallel, delayed
 
-from sktransfer._validation import check_features, encode_labels
+from sktransfer._validation import check_features, encode_labels, label_value
 
 __all__ = ["measured_transfer", "rank_agreement"]
 
@@ -99,8 +99,15 @@ def measured_transfer(features_by_source, y, *, estimator=None, cv=5, n_jobs=Non
     array([0.967, 0.813])
     """
     names, matrices = _named_sources(features_by_source)
-    (_,), _ = encode_labels(y, name="y")
-    y = np.asarray(y)
+    (classes,), codes = encode_labels(y, name="y")
+    if classes.size < 2:
+        raise ValueError(
+            f"y has a single class ({label_value(classes[0])!r}); a classifier "
+            "needs at least two classes"
+        )
+    # The classifier reads the codes, in the order of the sorted classes: the
+    # same folds and scores, whatever the labels' type (objects, huge integers).
+    y = codes[:, 0]
     for name, F in zip(names, matrices, strict=True):
         if F.shape[0] != y.shape[0]:
             raise ValueError(
@@ -109,8 +116,7 @@ def measured_transfer(features_by_source, y, *, estimator=None, cv=5, n_jobs=Non
             )
     if estimator is None:
         estimator = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
-    # One fixed list of folds, so that every source is tested on the same samples.
-    folds = list(check_cv(cv, y, classifier=is_classifier(estimator)).split(y, y))
+    folds = _folds(cv, y, classes.size, is_classifier(estimator))
     results = Parallel(n_jobs=n_jobs)(
         delayed(cross_validate)(
             clone(estimator),
@@ -129,6 +135,26 @@ def measured_transfer(features_by_source, y, *, estimator=None, cv=5, n_jobs=Non
     }
 
 
+def _folds(cv, codes, n_classes, classifier):
+    """One fixed list of folds, so that every source is tested on the same
+    samples; each training part must hold every class for the log-loss."""
+    try:
+        folds = list(check_cv(cv, codes, classifier=classifier).split(codes, codes))
+    except ValueError as exc:
+        raise ValueError(f"cv={cv!r} cannot split the samples of y: {exc}") from None
+    for train, _ in folds:
+        seen = np.unique(codes[train]).size
+        if seen < n_classes:
+            counts = np.bincount(codes, minlength=n_classes)
+            raise ValueError(
+                f"a training fold of cv={cv!r} lacks {n_classes - seen} of the "
+                f"{n_classes} classes of y (the rarest has {counts.min()} "
+                "sample(s)); the held-out log-loss needs every class in training. "
+                "Use fewer folds, or drop the rare classes"
+            )
+    return folds
+
+
 def _named_sources(features_by_source):
     if isinstance(features_by_source, Mapping):
         names = [str(name) for name in features_by_source]
@@ -138,8 +164,9 @@ def _named_sources(features_by_source):
         values = list(features_by_source)
     if not values:
         raise ValueError("features_by_source is empty; pass at least one source")
+    # Finite too: the whole of each matrix goes to the classifier.
     matrices = [
-        check_features(F, name=f"features_by_source[{name!r}]")
+        check_features(F, name=f"features_by_source[{name!r}]", finite=True)
         for name, F in zip(names, values, strict=True)
     ]
     return names, matrices

@@ -298,26 +298,14 @@ def _pairwise_label_scores(metric, codes):
 def _feature_scores(metric, tasks, X, encoder, features, n_jobs):
     n_samples, n_tasks = tasks.n_samples, tasks.n_tasks
     if features is not None:
-        if len(features) != n_tasks:
-            raise ValueError(
-                f"features has {len(features)} feature matrices but Y has {n_tasks} "
-                "tasks; pass one feature matrix per source task, in the order of "
-                "the columns of Y"
-            )
-        sources = [
-            check_features(F, name=f"features[{i}]") for i, F in enumerate(features)
-        ]
+        sources = check_source_features(features, tasks)
     else:
         # X goes to the encoder as given: it need not be numeric (text, say).
         sources = [None] * n_tasks
-    for i, F in enumerate(sources):
-        if F is None:
-            name, rows = "X", X.shape[0] if hasattr(X, "shape") else len(X)
-        else:
-            name, rows = f"features[{i}]", F.shape[0]
+        rows = X.shape[0] if hasattr(X, "shape") else len(X)
         if rows != n_samples:
             raise ValueError(
-                f"{name} has {rows} rows but Y has {n_samples} samples; they must "
+                f"X has {rows} rows but Y has {n_samples} samples; they must "
                 "describe the same samples, one row each"
             )
     rows = run(
@@ -328,7 +316,25 @@ def _feature_scores(metric, tasks, X, encoder, features, n_jobs):
         n_jobs,
         progress="source tasks",
     )
-    return np.vstack(list(tracked(rows, n_tasks, "source tasks")))
+    return np.vstack(rows)
+
+
+def check_source_features(features, tasks):
+    """The feature matrices of the source tasks, one per column of Y, checked."""
+    if len(features) != tasks.n_tasks:
+        raise ValueError(
+            f"features has {len(features)} feature matrices but Y has "
+            f"{tasks.n_tasks} tasks; pass one per source task, in the order of the "
+            "columns of Y"
+        )
+    checked = [check_features(F, name=f"features[{i}]") for i, F in enumerate(features)]
+    for i, F in enumerate(checked):
+        if F.shape[0] != tasks.n_samples:
+            raise ValueError(
+                f"features[{i}] has {F.shape[0]} rows but Y has {tasks.n_samples} "
+                "samples; they must describe the same samples, one row each"
+            )
+    return checked
 
 
 def _score_source(metric, tasks, source, features, X, encoder):

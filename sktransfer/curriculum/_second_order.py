@@ -6,7 +6,11 @@ import numpy as np
 from sklearn.utils._param_validation import HasMethods, validate_params
 from sklearn.utils.parallel import Parallel, delayed
 
-from sktransfer.curriculum._matrix import check_metric, source_features
+from sktransfer.curriculum._matrix import (
+    check_metric,
+    check_source_features,
+    source_features,
+)
 from sktransfer.curriculum._tasks import check_task_table
 from sktransfer.metrics import get_scorer_names
 from sktransfer.metrics._combinations import score_combinations
@@ -107,11 +111,8 @@ def second_order_transferability(
             delayed(source_features)(encoder, X, tasks.codes[:, i])
             for i in range(tasks.n_tasks)
         )
-    elif len(features) != tasks.n_tasks:
-        raise ValueError(
-            f"features has {len(features)} feature matrices but Y has "
-            f"{tasks.n_tasks} tasks; pass one per source task"
-        )
+    else:
+        features = check_source_features(features, tasks)
     scores = score_combinations(
         list(features), tasks.codes, metric=found, max_order=2, n_jobs=n_jobs
     )

@@ -10,7 +10,7 @@ import numbers
 import numpy as np
 from sklearn.utils import check_array
 
-from sktransfer._validation import encode_labels
+from sktransfer._validation import encode_labels, label_value
 
 
 class TaskTable:
@@ -66,7 +66,9 @@ def check_task_table(Y, *, task_names=None, estimator=None):
         table = check_array(
             Y,
             dtype=None,
-            ensure_min_samples=2,
+            # Counted below and by encode_labels, in messages that name Y.
+            ensure_all_finite=False,
+            ensure_min_samples=0,
             input_name="Y",
             estimator=estimator,
         )
@@ -78,6 +80,11 @@ def check_task_table(Y, *, task_names=None, estimator=None):
             "sample and one column per task, so that every task labels the same "
             "samples; its rows have different lengths"
         ) from None
+    if table.shape[0] < 2:
+        raise ValueError(
+            f"Y has {table.shape[0]} sample(s) (shape {table.shape}); every task "
+            "needs at least two classes, so Y needs at least 2 samples"
+        )
     n_tasks = table.shape[1]
     if n_tasks < 2:
         raise ValueError(
@@ -95,7 +102,7 @@ def check_task_table(Y, *, task_names=None, estimator=None):
         (task_classes,), task_codes = encode_labels(column, name=where)
         if task_classes.size < 2:
             raise ValueError(
-                f"{where} has one class only ({task_classes[0].item()!r}); every "
+                f"{where} has one class only ({label_value(task_classes[0])!r}); every "
                 "task needs at least two classes"
             )
         classes.append(task_classes)

@@ -1,6 +1,6 @@
 """Class labels of a target task, checked for the metrics that need two classes."""
 
-from sktransfer._validation import encode_labels
+from sktransfer._validation import encode_labels, label_value
 
 
 def encode_classes(y, *, n_samples, metric, allow_2d=False):
@@ -28,7 +28,7 @@ def encode_classes(y, *, n_samples, metric, allow_2d=False):
         if task_classes.size < 2:
             where = f" in column {task}" if codes.shape[1] > 1 else ""
             raise ValueError(
-                f"y has a single class ({task_classes[0].item()!r}){where}; "
+                f"y has a single class ({label_value(task_classes[0])!r}){where}; "
                 f"{metric} needs at least two classes"
             )
     return classes, codes

@@ -13,7 +13,12 @@ from sklearn.utils.parallel import delayed
 
 from sktransfer._parallel import threaded
 from sktransfer._statistics import BlockStatistics, SufficientStatistics
-from sktransfer._validation import check_features, encode_labels, input_epsilon, label_value
+from sktransfer._validation import (
+    check_features,
+    encode_labels,
+    input_epsilon,
+    label_value,
+)
 from sktransfer.exceptions import FewSamplesWarning
 from sktransfer.metrics._hscore import _FEW_SAMPLES_RATIO, h_score_from_statistics
 from sktransfer.metrics._registry import Metric, get_metric

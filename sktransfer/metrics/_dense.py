@@ -18,6 +18,8 @@ from sktransfer.metrics._hscore import _SHRINKAGE_CONSTRAINT, h_score_from_stati
 _MAX_FIT_PIXELS = 20_000
 # Bytes of float64 scratch for the pixel values of a chunk of target images.
 _CHUNK_BYTES = 32 * 2**20
+# Integers up to this magnitude convert to float64 exactly.
+_EXACT_INT = 2**53
 
 
 @validate_params(
@@ -169,6 +171,20 @@ def _check_dense_targets(Y, n_samples):
         raise ValueError(f"Y_dense is empty (shape {Y.shape})")
     if np.issubdtype(Y.dtype, np.floating) and not np.isfinite(Y).all():
         raise ValueError("Y_dense contains NaN or infinity; every pixel needs a value")
+    if Y.dtype.kind in "iu" and (Y.max() > _EXACT_INT or Y.min() < -_EXACT_INT):
+        # Distinct integers beyond 2**53 may round to one float64 and lose
+        # their colours: shift each channel to start at 0, exactly (unsigned
+        # arithmetic wraps modulo 2**64), which moves the palette with them.
+        low = Y.min(axis=(0, 1, 2), keepdims=True)
+        Y = Y.astype(np.uint64) - low.astype(np.uint64)
+        with np.errstate(invalid="ignore"):  # beyond 2**64 - 1024: not exact
+            exact = (Y.astype(np.float64).astype(np.uint64) == Y).all()
+        if not exact:
+            raise ValueError(
+                "Y_dense has integer values that float64 cannot hold exactly, "
+                "even shifted to start at 0 in each channel; map them to smaller "
+                "codes first"
+            )
     return Y
 
 

@@ -13,7 +13,7 @@ import scipy.sparse as sp
 from sklearn.utils._param_validation import Interval, validate_params
 
 from sktransfer import _dask
-from sktransfer._validation import check_features, encode_labels
+from sktransfer._validation import check_features, encode_labels, label_value
 
 _BASE_CONSTRAINT = [
     None,
@@ -86,13 +86,22 @@ def check_probabilities(proba, *, name="source_proba"):
     -------
     proba : ndarray or scipy.sparse.csr_array
     """
-    if not sp.issparse(proba) and np.ndim(proba) == 1:
+    if not sp.issparse(proba) and _ndim(proba) == 1:
         raise ValueError(
             f"{name} must be 2-D (n_samples, n_source_classes), one probability per "
             f"source class; got shape {np.shape(proba)}. For a binary source, pass "
             "both columns, e.g. np.column_stack([1 - p, p])."
         )
     return check_features(proba, name=name)
+
+
+def _ndim(values):
+    """Dimensions of an array-like; None for ragged rows, which
+    :func:`check_features` reports."""
+    try:
+        return np.ndim(values)
+    except ValueError:
+        return None
 
 
 def probability_chunks(proba, *, name="source_proba", check=True):
@@ -292,8 +301,8 @@ def conditional_entropy(y, z, *, base=None):
     n_y, n_z = len(y_classes), len(z_classes)
     if n_y < 2:
         raise ValueError(
-            f"y has a single class ({y_classes[0].item()!r}); the conditional entropy "
-            "needs a target with at least two classes"
+            f"y has a single class ({label_value(y_classes[0])!r}); the conditional "
+            "entropy needs a target with at least two classes"
         )
     y_codes, z_codes = y_codes[:, 0], z_codes[:, 0]
     n_samples = y_codes.shape[0]
@@ -407,8 +416,8 @@ def _target_codes(y, n_rows, metric, rows="source_proba"):
         )
     if classes.size < 2:
         raise ValueError(
-            f"y has a single class ({classes[0].item()!r}); {metric} needs a target "
-            "with at least two classes"
+            f"y has a single class ({label_value(classes[0])!r}); {metric} needs a "
+            "target with at least two classes"
         )
     return classes.size, codes[:, 0]
 

@@ -131,11 +131,27 @@ def gbc_score(X, y, *, gaussian="diagonal", n_components=None):
         projection = (stats.mean, stats.spectrum()[1][:n_components])
     _, means, variances = _class_moments(X, codes[:, 0], classes[0].size, projection)
     if gaussian == "spherical":
-        log_overlap = _spherical_log_overlap(means, variances.mean(axis=1))
-    else:
-        log_overlap = _diagonal_log_overlap(means, variances)
-    np.fill_diagonal(log_overlap, -np.inf)
-    return 0.0 - float(np.exp(log_overlap).sum())
+        variances = variances.mean(axis=1, keepdims=True)
+    return 0.0 - _overlap_sum(means, variances, gaussian)
+
+
+def _overlap_sum(means, variances, gaussian):
+    """``sum_{i != j} BC(i, j)``, by blocks of rows of the pairs' matrix.
+
+    Only one block of ``log BC`` is held at a time: with many classes (10^5
+    identities) the whole matrix would not fit in memory.
+    """
+    n_classes, n_features = means.shape
+    log_overlap = (
+        _spherical_log_overlap if gaussian == "spherical" else _diagonal_log_overlap
+    )
+    block_rows = max(_CHUNK_BYTES // (8 * n_classes * n_features), 1)
+    total = 0.0
+    for rows in gen_batches(n_classes, block_rows):
+        block = log_overlap(means, variances, rows)
+        block[np.arange(block.shape[0]), np.arange(rows.start, rows.stop)] = -np.inf
+        total += float(np.exp(block).sum())
+    return total
 
 
 def _class_moments(X, codes, n_classes, projection=None):
@@ -144,42 +160,52 @@ def _class_moments(X, codes, n_classes, projection=None):
     Each chunk's class moments are merged into the running ones by Chan's
     pairwise update, so no sum of squares is ever differenced. With
     ``projection = (mean, components)`` the rows are first centred and
-    projected on the components.
+    projected on the components. The moments are taken about each class's
+    first row, so that a feature constant within a class gets exactly that
+    value as its mean and a variance of exactly 0: the point mass the overlap
+    formulas treat as a limit, not rounding noise around it.
     """
     n_samples = X.shape[0]
     width = X.shape[1] if projection is None else projection[1].shape[0]
     counts = np.zeros(n_classes)
-    means = np.zeros((n_classes, width))
+    origins = np.zeros((n_classes, width))
+    means = np.zeros((n_classes, width))  # about the origins
     squares = np.zeros((n_classes, width))
     chunk_rows = max(_CHUNK_BYTES // (8 * max(X.shape[1], width)), 1)
-    for rows in gen_batches(n_samples, chunk_rows):
-        block = X[rows]
-        block = block.toarray() if sp.issparse(block) else block
-        if projection is None:
-            block = block.astype(np.float64)
-        else:
-            block = np.subtract(block, projection[0], dtype=np.float64)
-            block = block @ projection[1].T
-        part = codes[rows]
-        indicator = sp.csr_array(
-            (np.ones(part.size), (part, np.arange(part.size))),
-            shape=(n_classes, part.size),
-        )
-        part_counts = np.bincount(part, minlength=n_classes).astype(np.float64)
-        present = part_counts[:, None] > 0
-        with np.errstate(invalid="ignore", divide="ignore"):
+    # NaN and infinity (or squares that overflow) propagate quietly to the
+    # check below, which names them.
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        for rows in gen_batches(n_samples, chunk_rows):
+            block = X[rows]
+            block = block.toarray() if sp.issparse(block) else block
+            if projection is None:
+                block = block.astype(np.float64)
+            else:
+                block = np.subtract(block, projection[0], dtype=np.float64)
+                block = block @ projection[1].T
+            part = codes[rows]
+            classes, first = np.unique(part, return_index=True)
+            unseen = counts[classes] == 0
+            origins[classes[unseen]] = block[first[unseen]]
+            block = block - origins[part]
+            indicator = sp.csr_array(
+                (np.ones(part.size), (part, np.arange(part.size))),
+                shape=(n_classes, part.size),
+            )
+            part_counts = np.bincount(part, minlength=n_classes).astype(np.float64)
+            present = part_counts[:, None] > 0
             part_means = np.where(
                 present, (indicator @ block) / part_counts[:, None], 0.0
             )
-        part_squares = indicator @ (block - part_means[part]) ** 2
+            part_squares = indicator @ (block - part_means[part]) ** 2
 
-        total = counts + part_counts
-        with np.errstate(invalid="ignore", divide="ignore"):
+            total = counts + part_counts
             share = np.where(total > 0, part_counts / total, 0.0)[:, None]
-        delta = part_means - means
-        squares += part_squares + delta**2 * (counts[:, None] * share)
-        means += delta * share
-        counts = total
+            delta = part_means - means
+            squares += part_squares + delta**2 * (counts[:, None] * share)
+            means += delta * share
+            counts = total
+        means += origins
     if not (np.isfinite(means).all() and np.isfinite(squares).all()):
         raise ValueError(
             "X contains NaN or infinity (or values so large that their squares "
@@ -190,40 +216,36 @@ def _class_moments(X, codes, n_classes, projection=None):
     return counts, means, variances
 
 
-def _diagonal_log_overlap(means, variances):
-    """``log BC(i, j)`` of every pair of diagonal Gaussians, in blocks of rows."""
-    n_classes, n_features = means.shape
+def _diagonal_log_overlap(means, variances, rows):
+    """``log BC(i, j)`` of diagonal Gaussians, for ``i`` in ``rows`` and every ``j``."""
     with np.errstate(divide="ignore"):
         log_variances = np.log(variances)
-    log_overlap = np.empty((n_classes, n_classes))
-    block_rows = max(_CHUNK_BYTES // (8 * n_classes * n_features), 1)
-    for rows in gen_batches(n_classes, block_rows):
-        average = 0.5 * (variances[rows, None] + variances)
-        squared = (means[rows, None] - means) ** 2
-        with np.errstate(divide="ignore", invalid="ignore"):
-            terms = (
-                0.25 * (log_variances[rows, None] + log_variances)
-                - 0.5 * np.log(average)
-                - squared / (8.0 * average)
-            )
-        # Point masses on both sides (the limit of the formula): overlap 1 at
-        # the same value, 0 apart.
-        point_masses = average == 0
-        terms[point_masses] = np.where(squared[point_masses] == 0, 0.0, -np.inf)
-        log_overlap[rows] = terms.sum(axis=2)
-    return log_overlap
+    average = 0.5 * (variances[rows, None] + variances)
+    squared = (means[rows, None] - means) ** 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = (
+            0.25 * (log_variances[rows, None] + log_variances)
+            - 0.5 * np.log(average)
+            - squared / (8.0 * average)
+        )
+    # Point masses on both sides (the limit of the formula): overlap 1 at the
+    # same value, 0 apart.
+    point_masses = average == 0
+    terms[point_masses] = np.where(squared[point_masses] == 0, 0.0, -np.inf)
+    return terms.sum(axis=2)
 
 
-def _spherical_log_overlap(means, variances):
-    """``log BC(i, j)`` of every pair of Gaussians with covariance ``v_c I``."""
+def _spherical_log_overlap(means, variances, rows):
+    """The same for Gaussians with covariance ``v_c I``; ``variances`` is (C, 1)."""
     n_features = means.shape[1]
+    variances = variances[:, 0]
     with np.errstate(divide="ignore"):
         log_variances = np.log(variances)
-    average = 0.5 * (variances[:, None] + variances)
-    squared = cdist(means, means, "sqeuclidean")
+    average = 0.5 * (variances[rows, None] + variances)
+    squared = cdist(means[rows], means, "sqeuclidean")
     with np.errstate(divide="ignore", invalid="ignore"):
         log_overlap = n_features * (
-            0.25 * (log_variances[:, None] + log_variances) - 0.5 * np.log(average)
+            0.25 * (log_variances[rows, None] + log_variances) - 0.5 * np.log(average)
         ) - squared / (8.0 * average)
     point_masses = average == 0
     log_overlap[point_masses] = np.where(squared[point_masses] == 0, 0.0, -np.inf)

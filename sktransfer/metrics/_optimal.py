@@ -27,7 +27,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import Bunch, check_random_state
 from sklearn.utils._param_validation import Interval, validate_params
 
-from sktransfer._validation import check_features, encode_labels
+from sktransfer._validation import check_features, encode_labels, label_value
 from sktransfer.metrics._entropy import contingency_table
 from sktransfer.metrics._hscore import _SHRINKAGE_CONSTRAINT, h_score
 
@@ -72,7 +72,7 @@ def _joint_counts(x, y):
         )
     if classes.size < 2:
         raise ValueError(
-            f"y has a single class ({classes[0].item()!r}); the optimal H-score "
+            f"y has a single class ({label_value(classes[0])!r}); the optimal H-score "
             "needs a target with at least two classes"
         )
     n_x, n_y = x_values.size, classes.size
@@ -655,7 +655,7 @@ def normalized_h_score(X, y, *, x=None, optimal=None, shrinkage=None):
     y_codes = y_codes[:, 0]
     if classes.size < 2:
         raise ValueError(
-            f"y has a single class ({classes[0].item()!r}); the normalised "
+            f"y has a single class ({label_value(classes[0])!r}); the normalised "
             "transferability needs a target with at least two classes"
         )
     score = h_score(X, y_codes, shrinkage=shrinkage)

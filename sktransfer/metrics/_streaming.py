@@ -12,7 +12,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils._param_validation import validate_parameter_constraints
 
 from sktransfer._statistics import SufficientStatistics
-from sktransfer._validation import check_features, encode_labels
+from sktransfer._validation import check_features, encode_labels, label_value
 from sktransfer.metrics._entropy import (
     _BASE_CONSTRAINT,
     _entropy_sum,
@@ -118,7 +118,7 @@ def _check_fitted(accumulator):
 def _check_two_classes(classes, metric):
     if classes.size < 2:
         raise ValueError(
-            f"y has a single class ({classes[0].item()!r}) in the chunks seen; "
+            f"y has a single class ({label_value(classes[0])!r}) in the chunks seen; "
             f"{metric} needs at least two classes"
         )
 

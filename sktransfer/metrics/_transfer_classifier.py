@@ -15,6 +15,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from sktransfer._validation import encode_labels, label_value
 from sktransfer.metrics._entropy import (
     check_probabilities,
     contingency_table,
@@ -153,9 +154,16 @@ class TransferClassifier(ClassifierMixin, BaseEstimator):
         # The source validates X; only its width and column names are recorded.
         validate_data(self, X, skip_check_array=True)
         y = column_or_1d(y, warn=True)
-        check_classification_targets(y)
+        try:
+            check_classification_targets(y)
+        except TypeError:
+            # It sorts labels of mixed types and fails inside numpy; ours says so.
+            encode_labels(y, name="y")
+            raise
         check_consistent_length(X, y)
-        self.classes_, y_codes = np.unique(y, return_inverse=True)
+        # Also refuses what scikit-learn's checks let through: no labels at all.
+        (self.classes_,), y_codes = encode_labels(y, name="y")
+        y_codes = y_codes[:, 0]
         n_classes = self.classes_.shape[0]
         self.class_prior_ = np.bincount(y_codes, minlength=n_classes) / y.shape[0]
         if self.soft:
@@ -279,7 +287,7 @@ class TransferClassifier(ClassifierMixin, BaseEstimator):
         known = classes[found] == z
         if fitting and not known.all():
             unknown = z[np.argmin(known)]
-            unknown = unknown.item() if isinstance(unknown, np.generic) else unknown
+            unknown = label_value(unknown)
             raise ValueError(
                 f"source.predict(X) returned {unknown!r}, which is not among the "
                 "source's classes_"

@@ -15,6 +15,7 @@ from sktransfer._parallel import threaded
 from sktransfer._validation import check_features, encode_labels
 from sktransfer.metrics import get_metric, get_scorer_names
 from sktransfer.metrics._combinations import score_combinations
+from sktransfer.metrics._entropy import probability_chunks
 
 # Joins the names of the sources of a combination: "resnet+vit".
 SEPARATOR = "+"
@@ -84,14 +85,8 @@ def check_outputs(outputs, names, kind, n_samples):
     for name, output in zip(names, outputs, strict=True):
         what = f"the {_KINDS[kind]} of source {name!r}"
         if kind == "labels":
-            output = np.asarray(output)
-            if output.ndim == 2 and output.shape[1] == 1:
-                output = output[:, 0]
-            if output.ndim != 1:
-                raise ValueError(
-                    f"{what} must be 1-D, one label per sample; got shape "
-                    f"{output.shape}"
-                )
+            # The codes: every label metric reads only which samples share a label.
+            output = encode_labels(output, name=what)[1][:, 0]
         else:
             if getattr(output, "dtype", None) == np.dtype(object):
                 # Sources such as a column selector pass object input through.
@@ -100,6 +95,10 @@ def check_outputs(outputs, names, kind, n_samples):
                 except (TypeError, ValueError):
                     pass  # check_features says what is wrong
             output = check_features(output, name=what)
+            if kind == "probabilities":
+                # The metric would check them too, under its own argument name.
+                for _ in probability_chunks(output, name=what):
+                    pass
         if output.shape[0] != n_samples:
             raise ValueError(
                 f"{what} has {output.shape[0]} rows but the target has {n_samples} "

@@ -5,7 +5,7 @@ from numbers import Integral
 import numpy as np
 from sklearn.utils._param_validation import Interval, validate_params
 
-from sktransfer._validation import encode_labels
+from sktransfer._validation import encode_labels, label_value
 from sktransfer.selection._candidates import (
     check_names,
     check_outputs,
@@ -120,7 +120,7 @@ def rank_sources(
     classes, _ = encode_labels(y)
     if classes[0].size < 2:
         raise ValueError(
-            f"y has only one class ({classes[0][0].item()!r}); ranking sources "
+            f"y has only one class ({label_value(classes[0][0])!r}); ranking sources "
             "needs a target with at least two classes"
         )
     y = np.asarray(y).reshape(-1)

@@ -18,7 +18,7 @@ from sklearn.utils.validation import (
 )
 
 from sktransfer._parallel import threaded
-from sktransfer._validation import encode_labels
+from sktransfer._validation import encode_labels, label_value
 from sktransfer.selection._candidates import (
     check_n_select,
     check_outputs,
@@ -305,7 +305,10 @@ class SourceSelector(TransformerMixin, MetaEstimatorMixin, _BaseComposition):
         else:
             X, y = validate_data(self, X, y, skip_check_array=True)
             check_consistent_length(X, y)
-            y = self._check_target(check_array(y, ensure_2d=False, dtype=None))
+            # NaN and None in y are reported by _check_target, naming y.
+            y = self._check_target(
+                check_array(y, ensure_2d=False, dtype=None, ensure_all_finite=False)
+            )
             names, estimators = parse_sources(self.sources, self.get_params(deep=False))
             kind = None if metric is None else metric.input
             estimators, outputs = fit_sources(
@@ -370,8 +373,8 @@ class SourceSelector(TransformerMixin, MetaEstimatorMixin, _BaseComposition):
         classes, _ = encode_labels(y)
         if classes[0].size < 2:
             raise ValueError(
-                f"y has only one class ({classes[0][0].item()!r}); ranking sources "
-                "needs a target with at least two classes"
+                f"y has only one class ({label_value(classes[0][0])!r}); ranking "
+                "sources needs a target with at least two classes"
             )
         return np.asarray(y).reshape(-1)
 

@@ -157,7 +157,7 @@ def test_tasks_of_different_lengths_are_refused():
 def test_nan_labels_are_refused():
     Y = nested_tasks().astype(float)
     Y[3, 2] = np.nan
-    with pytest.raises(ValueError, match="Input Y contains NaN"):
+    with pytest.raises(ValueError, match="Y column 'task2' contains NaN"):
         CurriculumBuilder().fit(Y)
 
 

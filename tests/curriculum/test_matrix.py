@@ -221,7 +221,7 @@ def test_tasks_of_different_lengths_are_refused():
 def test_nan_labels_are_refused_naming_y():
     Y = np.column_stack([np.arange(10) % 2, np.arange(10) % 3]).astype(float)
     Y[4, 1] = np.nan
-    with pytest.raises(ValueError, match="Input Y contains NaN"):
+    with pytest.raises(ValueError, match="Y column 'task1' contains NaN"):
         transferability_matrix(Y)
 
 

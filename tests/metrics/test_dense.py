@@ -155,6 +155,26 @@ def test_few_samples_warn_as_the_h_score_does():
         pixelwise_h_score(X, Y, shrinkage="ledoit_wolf", random_state=0)
 
 
+@pytest.mark.parametrize("offset", [2**63, -(2**62)])
+def test_integer_targets_beyond_float64_precision_keep_their_colours(offset):
+    # 2**63 + {0, 1, 2, 3} are one float64; shifted to start at 0 they are not.
+    X, Y = make_dense_task(5, n_samples=100)
+    dtype = np.uint64 if offset > 0 else np.int64
+    shifted = Y.astype(dtype) + dtype(offset)
+    expected = pixelwise_h_score(X, Y, random_state=0)[1]
+    np.testing.assert_array_equal(
+        pixelwise_h_score(X, shifted, random_state=0)[1], expected
+    )
+
+
+def test_integer_targets_float64_cannot_hold_are_refused():
+    X = np.random.default_rng(0).standard_normal((6, 2))
+    Y = np.zeros((6, 2, 2), dtype=np.int64)
+    Y[::2] = 2**62 + 1  # 2**62 + 1 apart from 0: not a float64
+    with pytest.raises(ValueError, match="Y_dense has integer values that float64"):
+        pixelwise_h_score(X, Y)
+
+
 @pytest.mark.parametrize(
     "Y, kwargs, error, match",
     [

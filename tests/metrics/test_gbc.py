@@ -67,11 +67,13 @@ def test_n_components_scores_the_principal_components(gaussian):
     )
 
 
-def test_chunks_merged_give_the_whole(monkeypatch):
+@pytest.mark.parametrize("gaussian", ["diagonal", "spherical"])
+def test_chunks_merged_give_the_whole(monkeypatch, gaussian):
+    # Also one class a block of the matrix of pairs: it is never held whole.
     X, y = make_task(4, n_samples=500, n_features=5, n_classes=6)
-    expected = gbc_reference(X, y)
+    expected = gbc_reference(X, y, gaussian)
     monkeypatch.setattr(gbc_module, "_CHUNK_BYTES", 8 * 5 * 7)  # 7 rows a chunk
-    assert gbc_score(X, y) == pytest.approx(expected, rel=1e-10)
+    assert gbc_score(X, y, gaussian=gaussian) == pytest.approx(expected, rel=1e-10)
 
 
 def test_diagonal_gbc_is_invariant_to_per_feature_affine_maps():
