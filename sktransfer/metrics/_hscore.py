@@ -8,8 +8,9 @@ from sklearn.utils._param_validation import Interval, StrOptions, validate_param
 
 from sktransfer import _dask
 from sktransfer._statistics import SufficientStatistics
-from sktransfer._validation import check_features, encode_labels
+from sktransfer._validation import check_features
 from sktransfer.exceptions import FewSamplesWarning
+from sktransfer.metrics._class_labels import encode_classes
 
 # Warn about over-fitting once the features reach this share of the samples'
 # degrees of freedom.
@@ -129,15 +130,9 @@ def h_score(X, y, *, shrinkage=None):
     if _dask.is_dask_collection(X, y):
         return _dask.h_score(X, y, shrinkage=shrinkage)
     X = check_features(X)
-    classes, codes = encode_labels(y, n_samples=X.shape[0], allow_2d=True)
-    for task, task_classes in enumerate(classes):
-        if task_classes.size < 2:
-            where = f" in column {task}" if codes.shape[1] > 1 else ""
-            only = task_classes[0].item()
-            raise ValueError(
-                f"y has a single class ({only!r}){where}; the H-score needs at "
-                "least two classes"
-            )
+    classes, codes = encode_classes(
+        y, n_samples=X.shape[0], metric="the H-score", allow_2d=True
+    )
     n_samples, n_features = X.shape
     # The within-class scatter has n_samples - n_classes degrees of freedom;
     # once the features approach that, any labelling looks separable.

@@ -28,6 +28,9 @@ from sktransfer.metrics._scorer import _FeatureScorer, _Scorer
 
 # Gaussian components per target class by default, as Li et al. (2021) use.
 _COMPONENTS_PER_CLASS = 5
+# The mixture holds an n_samples x n_components float64 array of posteriors
+# (several, during EM); refuse beyond 8 GiB of it rather than fail in numpy.
+_MAX_POSTERIORS = 2**30
 
 _NLEEP_CONSTRAINTS = {
     "n_components": [None, Interval(Integral, 1, None, closed="left")],
@@ -230,7 +233,7 @@ def nleep_score(
     features are divided by one constant, the root of their mean variance per
     component, so that the mixture's covariance regularisation
     (``reg_covar``) is relative and the score does not depend on the units
-    of ``X``. The mixture is fitted in float64 whatever the input dtype.
+    of ``X``. The PCA and the mixture run in float64 whatever the input dtype.
 
     The components are diagonal by default. With five components per class
     each component sees a few dozen to a few hundred samples, far fewer than
@@ -271,20 +274,29 @@ def nleep_score(
             f"n_components={n_components} is more than the {n_samples} samples; a "
             "Gaussian mixture needs at least one sample per component"
         )
+    if n_samples * n_components > _MAX_POSTERIORS:
+        raise ValueError(
+            f"NLEEP with {n_components} Gaussian components on {n_samples} "
+            f"samples would hold {n_samples * n_components * 8 / 2**30:.0f} GiB of "
+            f"posterior probabilities (y has {n_y} classes, 5 components each by "
+            "default); pass a smaller n_components"
+        )
+    # float64 throughout: the PCA of float32 features would run in float32.
     features = X.toarray() if sp.issparse(X) else X
+    features = np.asarray(features, dtype=np.float64)
     if pca_variance is None:
-        Z = np.asarray(features, dtype=np.float64)
+        Z = features
         variances = np.var(Z, axis=0)
     else:
         # The eigendecomposition of the covariance is fast and deterministic
         # when samples outnumber features; the SVD otherwise.
         solver = "covariance_eigh" if n_samples >= X.shape[1] else "full"
         pca = PCA(n_components=pca_variance, svd_solver=solver).fit(features)
-        Z = pca.transform(features).astype(np.float64)
+        Z = pca.transform(features)
         variances = pca.explained_variance_
     scale = np.sqrt(np.mean(variances))
     if scale > 0:
-        Z /= scale
+        Z = Z / scale  # not in place: without PCA, Z may be X itself
     mixture = GaussianMixture(
         n_components=n_components,
         covariance_type=covariance_type,
