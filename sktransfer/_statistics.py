@@ -126,7 +126,7 @@ class SufficientStatistics(_ClassMoments):
         return self.mean.shape[0]
 
     @classmethod
-    def from_data(cls, X, codes=None, n_classes=(), *, chunk_rows=None):
+    def from_data(cls, X, codes=None, n_classes=(), *, chunk_rows=None, name="X"):
         """Summarise features and label codes in one pass over row chunks.
 
         Parameters
@@ -141,6 +141,8 @@ class SufficientStatistics(_ClassMoments):
             Number of classes of each label vector.
         chunk_rows : int, optional
             Rows per chunk; by default about 32 MiB of float64 scratch.
+        name : str, default="X"
+            What to call ``X`` in error messages.
 
         Returns
         -------
@@ -149,7 +151,7 @@ class SufficientStatistics(_ClassMoments):
         X = check_features(X)
         n_classes = tuple(n_classes)
         total, scatter, use_qr, eps = _one_pass(
-            [X], codes, n_classes, chunk_rows=chunk_rows
+            [X], codes, n_classes, chunk_rows=chunk_rows, names=[name]
         )
         spectra = {}
         if not use_qr:
@@ -318,7 +320,14 @@ class BlockStatistics(_ClassMoments):
 
     @classmethod
     def from_blocks(
-        cls, blocks, codes=None, n_classes=(), *, chunk_rows=None, norm_moments=True
+        cls,
+        blocks,
+        codes=None,
+        n_classes=(),
+        *,
+        chunk_rows=None,
+        norm_moments=True,
+        names=None,
     ):
         """Summarise column blocks and label codes in one pass over row chunks.
 
@@ -331,13 +340,18 @@ class BlockStatistics(_ClassMoments):
         norm_moments : bool, default=True
             Keep the norm moments of each block, which :meth:`select` needs
             for the Ledoit-Wolf shrinkage; without them the pass is cheaper.
+        names : list of str, optional
+            What to call each block in error messages; ``blocks[i]`` by default.
 
         Returns
         -------
         BlockStatistics
         """
+        if names is None:
+            names = [f"blocks[{i}]" for i in range(len(blocks))]
         blocks = [
-            check_features(block, name=f"blocks[{i}]") for i, block in enumerate(blocks)
+            check_features(block, name=name)
+            for block, name in zip(blocks, names, strict=True)
         ]
         if not blocks:
             raise ValueError("blocks is empty; pass at least one feature matrix")
@@ -345,7 +359,7 @@ class BlockStatistics(_ClassMoments):
         if len(set(rows)) > 1:
             bad = next(i for i, r in enumerate(rows) if r != rows[0])
             raise ValueError(
-                f"blocks[{bad}] has {rows[bad]} rows but blocks[0] has {rows[0]}; "
+                f"{names[bad]} has {rows[bad]} rows but {names[0]} has {rows[0]}; "
                 "every block must hold the features of the same samples"
             )
         n_classes = tuple(n_classes)
@@ -360,6 +374,7 @@ class BlockStatistics(_ClassMoments):
             n_classes,
             chunk_rows=chunk_rows,
             norm_moments="blocks" if norm_moments else None,
+            names=names,
         )
         widths = [block.shape[1] for block in blocks]
         return cls(
@@ -447,7 +462,9 @@ class BlockStatistics(_ClassMoments):
         return (gram + gram.T) / 2
 
 
-def _one_pass(blocks, codes, n_classes, *, chunk_rows=None, norm_moments="all"):
+def _one_pass(
+    blocks, codes, n_classes, *, chunk_rows=None, norm_moments="all", names=None
+):
     """Moments and scatter of column blocks side by side, in one pass over rows.
 
     Each chunk of rows of every block is centred into one float64 buffer, so
@@ -456,7 +473,7 @@ def _one_pass(blocks, codes, n_classes, *, chunk_rows=None, norm_moments="all"):
     whether the QR route was taken and the epsilon it was chosen by.
     ``norm_moments`` is ``"all"`` for the norm moments of whole rows (the
     Ledoit-Wolf shrinkage needs them), ``"blocks"`` for those of each block as
-    well, or None to skip them.
+    well, or None to skip them. ``names`` name the blocks in error messages.
     """
     n_samples = blocks[0].shape[0]
     widths = [block.shape[1] for block in blocks]
@@ -482,6 +499,7 @@ def _one_pass(blocks, codes, n_classes, *, chunk_rows=None, norm_moments="all"):
             use_qr,
             group_offsets,
             norm_moments is not None,
+            names,
         )
         if total is None:
             shift, weight, merged = np.zeros(n_features), 0.0, part
@@ -566,7 +584,7 @@ def _dense_rows(X, rows):
 
 
 def _chunk_moments(
-    blocks, codes, offsets, use_qr, group_offsets=None, norm_moments=True
+    blocks, codes, offsets, use_qr, group_offsets=None, norm_moments=True, names=None
 ):
     """Moments of one chunk, its centred rows and the buffer that holds them.
 
@@ -577,12 +595,14 @@ def _chunk_moments(
     n_rows = blocks[0].shape[0]
     n_features = sum(block.shape[1] for block in blocks)
     means = [block.mean(axis=0, dtype=np.float64) for block in blocks]
+    for i, block_mean in enumerate(means):
+        if not np.isfinite(block_mean).all():
+            name = "X" if names is None else names[i]
+            raise ValueError(
+                f"{name} contains NaN or infinity (or values so large that their "
+                "sum overflows float64); remove or impute them first"
+            )
     mean = means[0] if len(means) == 1 else np.concatenate(means)
-    if not np.isfinite(mean).all():
-        raise ValueError(
-            "X contains NaN or infinity (or values so large that their sum "
-            "overflows float64); remove or impute them first"
-        )
     if use_qr:
         buffer = np.empty((n_features + n_rows + 1, n_features), order="F")
         centred = buffer[n_features:-1]

@@ -337,15 +337,25 @@ def check_source_features(features, tasks):
     return checked
 
 
+def encoded_features(task_name):
+    """How error messages call the encoder's representation of a task."""
+    return f"the encoder's features for task {task_name!r}"
+
+
 def _score_source(metric, tasks, source, features, X, encoder):
     """Scores of one source task's representation for every target task."""
     if features is None:
         features = source_features(encoder, X, tasks.codes[:, source])
+        name = encoded_features(tasks.names[source])
+    else:
+        name = f"features[{source}]"
     if metric.statistics is None:
         return np.array(
             [metric.score(features, tasks.codes[:, j]) for j in range(tasks.n_tasks)]
         )
-    stats = SufficientStatistics.from_data(features, tasks.codes, tasks.n_classes)
+    stats = SufficientStatistics.from_data(
+        features, tasks.codes, tasks.n_classes, name=name
+    )
     return np.asarray(metric.statistics(stats), dtype=np.float64)
 
 

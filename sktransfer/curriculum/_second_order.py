@@ -9,11 +9,12 @@ from sklearn.utils.parallel import Parallel, delayed
 from sktransfer.curriculum._matrix import (
     check_metric,
     check_source_features,
+    encoded_features,
     source_features,
 )
 from sktransfer.curriculum._tasks import check_task_table
 from sktransfer.metrics import get_scorer_names
-from sktransfer.metrics._combinations import score_combinations
+from sktransfer.metrics._combinations import combination_scores
 
 
 @validate_params(
@@ -111,10 +112,17 @@ def second_order_transferability(
             delayed(source_features)(encoder, X, tasks.codes[:, i])
             for i in range(tasks.n_tasks)
         )
+        names = [encoded_features(name) for name in tasks.names]
     else:
         features = check_source_features(features, tasks)
-    scores = score_combinations(
-        list(features), tasks.codes, metric=found, max_order=2, n_jobs=n_jobs
+        names = [f"features[{i}]" for i in range(tasks.n_tasks)]
+    scores = combination_scores(
+        list(features),
+        tasks.codes,
+        metric=found,
+        max_order=2,
+        n_jobs=n_jobs,
+        names=names,
     )
     pairs = [pair for pair in scores if len(pair) == 2]
     pair_scores = np.array([scores[pair] for pair in pairs])  # (n_pairs, n_tasks)

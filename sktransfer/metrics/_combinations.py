@@ -165,16 +165,26 @@ def score_combinations(blocks, y, *, metric="h_score", max_order=2, n_jobs=None)
     >>> round(h_score(X, y), 4)
     1.1919
     """
-    blocks = [
-        check_features(block, name=f"blocks[{i}]") for i, block in enumerate(blocks)
-    ]
-    if not blocks:
+    return combination_scores(
+        blocks, y, metric=metric, max_order=max_order, n_jobs=n_jobs
+    )
+
+
+def combination_scores(blocks, y, *, metric, max_order, n_jobs, names=None):
+    """:func:`score_combinations`, with ``names`` for the blocks in messages."""
+    if len(blocks) == 0:
         raise ValueError("blocks is empty; pass a list of at least one feature matrix")
+    if names is None:
+        names = [f"blocks[{i}]" for i in range(len(blocks))]
+    blocks = [
+        check_features(block, name=name)
+        for block, name in zip(blocks, names, strict=True)
+    ]
     n_samples = blocks[0].shape[0]
-    for i, block in enumerate(blocks):
+    for block, name in zip(blocks, names, strict=True):
         if block.shape[0] != n_samples:
             raise ValueError(
-                f"blocks[{i}] has {block.shape[0]} rows but blocks[0] has "
+                f"{name} has {block.shape[0]} rows but {names[0]} has "
                 f"{n_samples}; every block must hold features of the same samples"
             )
     classes, codes = encode_labels(y, n_samples=n_samples, allow_2d=True)
@@ -204,14 +214,14 @@ def score_combinations(blocks, y, *, metric="h_score", max_order=2, n_jobs=None)
         )
     elif len(combinations) == len(blocks):  # single blocks only: no cross terms
         scores = parallel(
-            delayed(_score_block)(metric.statistics, block, codes, n_classes)
-            for block in blocks
+            delayed(_score_block)(metric.statistics, block, codes, n_classes, name)
+            for block, name in zip(blocks, names, strict=True)
         )
     else:
         plain = metric.statistics is h_score_from_statistics
         # The plain H-score needs no norm moments, which cost a pass of their own.
         stats = BlockStatistics.from_blocks(
-            blocks, codes, n_classes, norm_moments=not plain
+            blocks, codes, n_classes, norm_moments=not plain, names=names
         )
         if plain:
             return _unpack(_h_score_combinations(stats, combinations, parallel), y)
@@ -275,8 +285,10 @@ def _score_concatenation(score, blocks, combination, y_columns):
     return np.array([score(X, column) for column in y_columns.T], dtype=float)
 
 
-def _score_block(statistics, block, codes, n_classes):
-    return statistics(SufficientStatistics.from_data(block, codes, n_classes))
+def _score_block(statistics, block, codes, n_classes, name):
+    return statistics(
+        SufficientStatistics.from_data(block, codes, n_classes, name=name)
+    )
 
 
 def _score_selection(statistics, stats, combination):

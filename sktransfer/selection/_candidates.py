@@ -14,7 +14,7 @@ from sklearn.utils.parallel import delayed
 from sktransfer._parallel import threaded
 from sktransfer._validation import check_features, encode_labels
 from sktransfer.metrics import get_metric, get_scorer_names
-from sktransfer.metrics._combinations import score_combinations
+from sktransfer.metrics._combinations import combination_scores
 from sktransfer.metrics._entropy import probability_chunks
 
 # Joins the names of the sources of a combination: "resnet+vit".
@@ -79,11 +79,16 @@ def check_n_select(n_select, n_candidates, n_sources, max_order):
         )
 
 
+def source_output(name, kind):
+    """How error messages call a source's output: "the features of source 'a'"."""
+    return f"the {_KINDS[kind]} of source {name!r}"
+
+
 def check_outputs(outputs, names, kind, n_samples):
     """Validate each source's output on the target samples, naming the source."""
     checked = []
     for name, output in zip(names, outputs, strict=True):
-        what = f"the {_KINDS[kind]} of source {name!r}"
+        what = source_output(name, kind)
         if kind == "labels":
             # The codes: every label metric reads only which samples share a label.
             output = encode_labels(output, name=what)[1][:, 0]
@@ -108,7 +113,7 @@ def check_outputs(outputs, names, kind, n_samples):
     return checked
 
 
-def score_outputs(outputs, y, metric, max_order, n_jobs):
+def score_outputs(outputs, names, y, metric, max_order, n_jobs):
     """Score every candidate of sources' outputs by a registered metric.
 
     Features go through :func:`score_combinations`. Labels of a combination
@@ -118,8 +123,13 @@ def score_outputs(outputs, y, metric, max_order, n_jobs):
     """
     candidates = combinations(len(outputs), max_order)
     if metric.input == "features":
-        return score_combinations(
-            outputs, y, metric=metric, max_order=max_order, n_jobs=n_jobs
+        return combination_scores(
+            outputs,
+            y,
+            metric=metric,
+            max_order=max_order,
+            n_jobs=n_jobs,
+            names=[source_output(name, "features") for name in names],
         )
     if metric.input == "probabilities" and max_order > 1 and len(outputs) > 1:
         raise ValueError(

@@ -130,7 +130,7 @@ def rank_sources(
     else:
         metric = resolve_metric(scoring)
         outputs = check_outputs(outputs, names, metric.input, y.shape[0])
-        scores = score_outputs(outputs, y, metric, max_order, n_jobs)
+        scores = score_outputs(outputs, names, y, metric, max_order, n_jobs)
     table, _ = ranking_table(names, scores)
     if as_frame:
         import pandas as pd

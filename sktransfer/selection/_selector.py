@@ -322,7 +322,9 @@ class SourceSelector(TransformerMixin, MetaEstimatorMixin, _BaseComposition):
 
         if metric is not None:
             outputs = check_outputs(outputs, names, metric.input, n_samples)
-            scores = score_outputs(outputs, y, metric, self.max_order, self.n_jobs)
+            scores = score_outputs(
+                outputs, names, y, metric, self.max_order, self.n_jobs
+            )
         else:
             scores = self._score_with_scorer(sources, candidates, X, y)
 
