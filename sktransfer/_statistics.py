@@ -78,8 +78,9 @@ class SufficientStatistics(_ClassMoments):
         Number of samples (rows) summarised.
     mean : ndarray of shape (n_features,)
         Mean feature vector.
-    factor : ndarray of shape (n_rows, n_features)
-        Any matrix with ``factor.T @ factor`` equal to the centred scatter.
+    factor : ndarray of shape (n_rows, n_features) or None
+        Any matrix with ``factor.T @ factor`` equal to the centred scatter;
+        None when ``gram`` is given instead.
     class_counts : ndarray of shape (n_classes_total,), dtype int64
         Samples per class, the classes of all label vectors stacked.
     class_deviations : ndarray of shape (n_classes_total, n_features)
@@ -94,6 +95,10 @@ class SufficientStatistics(_ClassMoments):
         ``sum_i ||x_i - mean||^2 (x_i - mean)``, needed to merge ``fourth``.
     eps : float
         Machine epsilon of the least precise input summarised.
+    gram : ndarray of shape (n_features, n_features), optional
+        The centred scatter itself, for low-precision input: it is decomposed
+        only when a spectrum or the factor is asked for, so that merging
+        statistics of many chunks costs one addition each.
     """
 
     def __init__(
@@ -109,10 +114,12 @@ class SufficientStatistics(_ClassMoments):
         third=None,
         eps=_FLOAT64_EPS,
         spectra=None,
+        gram=None,
     ):
         self.n_samples = int(n_samples)
         self.mean = mean
-        self.factor = factor
+        self._factor = factor
+        self._gram = gram
         self.class_counts = class_counts
         self.class_deviations = class_deviations
         self.n_classes = tuple(int(c) for c in n_classes)
@@ -153,20 +160,17 @@ class SufficientStatistics(_ClassMoments):
         total, scatter, use_qr, eps = _one_pass(
             [X], codes, n_classes, chunk_rows=chunk_rows, names=[name]
         )
-        spectra = {}
-        if not use_qr:
-            scatter, spectra = _decompose_gram(scatter)
         return cls(
             total.n_samples,
             total.mean,
-            scatter,
+            scatter if use_qr else None,
             class_counts=total.class_counts,
             class_deviations=total.class_deviations,
             n_classes=n_classes,
             fourth=total.fourth,
             third=total.third,
             eps=eps,
-            spectra=spectra,
+            gram=None if use_qr else scatter,
         )
 
     def merge(self, other):
@@ -183,10 +187,14 @@ class SufficientStatistics(_ClassMoments):
             )
         moments = _merge_moments(self, other, self.scatter_dot, other.scatter_dot)
         weight = self.n_samples * other.n_samples / (self.n_samples + other.n_samples)
-        stacked = np.vstack(
-            [self.factor, other.factor, np.sqrt(weight) * (other.mean - self.mean)]
-        )
-        factor = _triangular_factor(np.asfortranarray(stacked))
+        shift = other.mean - self.mean
+        factor = gram = None
+        if self._gram is not None and other._gram is not None:
+            # Chan's update on the Gram matrices: no decomposition until scored.
+            gram = self._gram + other._gram + weight * np.outer(shift, shift)
+        else:
+            stacked = np.vstack([self.factor, other.factor, np.sqrt(weight) * shift])
+            factor = _triangular_factor(np.asfortranarray(stacked))
         return type(self)(
             moments.n_samples,
             moments.mean,
@@ -197,6 +205,23 @@ class SufficientStatistics(_ClassMoments):
             fourth=moments.fourth,
             third=moments.third,
             eps=max(self.eps, other.eps),
+            gram=gram,
+        )
+
+    def with_classes(self, class_counts, class_deviations, n_classes):
+        """The same feature statistics with other class arrays."""
+        return type(self)(
+            self.n_samples,
+            self.mean,
+            self._factor,
+            class_counts=class_counts,
+            class_deviations=class_deviations,
+            n_classes=n_classes,
+            fourth=self.fourth,
+            third=self.third,
+            eps=self.eps,
+            spectra=self._spectra,
+            gram=self._gram,
         )
 
     def select_features(self, columns):
@@ -206,29 +231,50 @@ class SufficientStatistics(_ClassMoments):
         cannot give the Ledoit-Wolf shrinkage.
         """
         columns = np.arange(self.n_features)[columns]
+        gram = None if self._gram is None else self._gram[np.ix_(columns, columns)]
         return type(self)(
             self.n_samples,
             self.mean[columns],
-            self.factor[:, columns],
+            None if self._factor is None else self._factor[:, columns],
             class_counts=self.class_counts,
             class_deviations=self.class_deviations[:, columns],
             n_classes=self.n_classes,
             eps=self.eps,
+            gram=gram,
         )
+
+    @property
+    def factor(self):
+        """A square-root factor of the centred scatter (from its spectrum)."""
+        if self._factor is None:
+            singular, components = self.spectrum(scaled=True)
+            with np.errstate(divide="ignore"):
+                scale = self.feature_scale
+                unscale = np.where(scale > 0, 1.0 / scale, 0.0)
+            self._factor = singular[:, None] * components * unscale
+        return self._factor
 
     @property
     def trace(self):
         """Trace of the centred scatter: the total sum of squares."""
-        return float(np.einsum("ij,ij->", self.factor, self.factor))
+        if self._gram is not None:
+            return float(np.trace(self._gram))
+        return float(np.einsum("ij,ij->", self._factor, self._factor))
 
     def scatter_dot(self, vector):
         """``S @ vector`` for the centred scatter ``S``."""
-        return self.factor.T @ (self.factor @ vector)
+        if self._gram is not None:
+            return self._gram @ vector
+        return self._factor.T @ (self._factor @ vector)
 
     @property
     def feature_scale(self):
         """Reciprocal of each feature's root sum of squares (0 for a constant)."""
-        return _feature_scale(np.sqrt(np.einsum("ij,ij->j", self.factor, self.factor)))
+        if self._gram is not None:
+            squares = np.diag(self._gram)
+        else:
+            squares = np.einsum("ij,ij->j", self._factor, self._factor)
+        return _feature_scale(np.sqrt(squares))
 
     def spectrum(self, *, scaled=False):
         """Singular values (descending) and right singular vectors of the data.
@@ -241,10 +287,17 @@ class SufficientStatistics(_ClassMoments):
         apart lose no precision and a rank decision does not depend on units.
         """
         if scaled not in self._spectra:
-            factor = self.factor * self.feature_scale if scaled else self.factor
-            if self.eps < _QR_EPSILON:
-                self._spectra[scaled] = _factor_spectrum(factor)
+            scale = self.feature_scale if scaled else 1.0
+            if self._gram is not None:
+                # Equilibrated when scaled: the eigendecomposition's absolute
+                # error is relative to the largest eigenvalue, so features on
+                # scales 1e8 apart would otherwise lose the small ones.
+                gram = self._gram * np.outer(scale, scale) if scaled else self._gram
+                self._spectra[scaled] = _gram_spectrum(gram)
+            elif self.eps < _QR_EPSILON:
+                self._spectra[scaled] = _factor_spectrum(self._factor * scale)
             else:  # low-precision input: the Gram matrix loses nothing it had
+                factor = self._factor * scale
                 self._spectra[scaled] = _gram_spectrum(factor.T @ factor)
         return self._spectra[scaled]
 
@@ -416,11 +469,10 @@ class BlockStatistics(_ClassMoments):
         indices = list(indices)
         columns = self.columns(indices)
         groups, square = self.groups, np.ix_(indices, indices)
-        spectra = {}
         if self.is_factor:
-            factor = self.scatter[:, columns]
+            factor, gram = self.scatter[:, columns], None
         else:
-            factor, spectra = _decompose_gram(self.scatter[np.ix_(columns, columns)])
+            factor, gram = None, self.scatter[np.ix_(columns, columns)]
         return SufficientStatistics(
             self.n_samples,
             self.mean[columns],
@@ -431,7 +483,7 @@ class BlockStatistics(_ClassMoments):
             fourth=None if groups is None else float(groups.fourth[square].sum()),
             third=None if groups is None else groups.third[indices][:, columns].sum(0),
             eps=input_epsilon(np.result_type(*(self.dtypes[g] for g in indices))),
-            spectra=spectra,
+            gram=gram,
         )
 
     def mapped_gram(self, maps):
@@ -533,20 +585,6 @@ def _one_pass(
                 scatter += gram
         total = merged
     return total, scatter, use_qr, eps
-
-
-def _decompose_gram(scatter):
-    """A square-root factor of a Gram matrix and its scaled spectrum.
-
-    Equilibrate before the eigendecomposition, whose absolute error is relative
-    to the largest eigenvalue: features on scales 1e8 apart would otherwise lose
-    the small ones.
-    """
-    scale = _feature_scale(np.sqrt(np.diag(scatter)))
-    singular, components = _gram_spectrum(scatter * np.outer(scale, scale))
-    with np.errstate(divide="ignore"):
-        unscale = np.where(scale > 0, 1.0 / scale, 0.0)
-    return singular[:, None] * components * unscale, {True: (singular, components)}
 
 
 def _feature_scale(norms):

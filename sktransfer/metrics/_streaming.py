@@ -278,17 +278,7 @@ def _pad_classes(stats, classes, all_classes):
     counts[where] = stats.class_counts
     deviations = np.zeros((all_classes.size, stats.n_features))
     deviations[where] = stats.class_deviations
-    return SufficientStatistics(
-        stats.n_samples,
-        stats.mean,
-        stats.factor,
-        class_counts=counts,
-        class_deviations=deviations,
-        n_classes=(all_classes.size,),
-        fourth=stats.fourth,
-        third=stats.third,
-        eps=stats.eps,
-    )
+    return stats.with_classes(counts, deviations, (all_classes.size,))
 
 
 def _check_same_kind(accumulator, other):
