@@ -129,10 +129,34 @@ def gbc_score(X, y, *, gaussian="diagonal", n_components=None):
             )
         stats = SufficientStatistics.from_data(X)
         projection = (stats.mean, stats.spectrum()[1][:n_components])
-    _, means, variances = _class_moments(X, codes[:, 0], classes[0].size, projection)
+    moments = _class_moments(X, codes[:, 0], classes[0].size, projection)
+    return gbc_from_moments(moments, gaussian)
+
+
+def gbc_from_moments(moments, gaussian):
+    """GBC from ``(counts, means, variances)`` of each class."""
+    _, means, variances = moments
     if gaussian == "spherical":
         variances = variances.mean(axis=1, keepdims=True)
     return 0.0 - _overlap_sum(means, variances, gaussian)
+
+
+def merge_class_moments(a, b):
+    """The class moments of two sets of samples together (Chan's update).
+
+    A class absent from one side takes the other's moments exactly, and a
+    feature constant within a class on both sides keeps a variance of 0.
+    """
+    counts = a[0] + b[0]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(counts > 0, b[0] / counts, 0.0)[:, None]
+    delta = b[1] - a[1]
+    means = a[1] + share * delta
+    squares = a[0][:, None] * a[2] + b[0][:, None] * b[2]
+    squares += delta**2 * (a[0][:, None] * share)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        variances = np.where(counts[:, None] > 0, squares / counts[:, None], 0.0)
+    return counts, means, variances
 
 
 def _overlap_sum(means, variances, gaussian):

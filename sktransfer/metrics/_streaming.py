@@ -21,7 +21,15 @@ from sktransfer.metrics._entropy import (
     soft_contingency_table,
 )
 from sktransfer.metrics._entropy import _in_base as _entropy_in_base
+from sktransfer.metrics._gbc import (
+    _class_moments,
+    gbc_from_moments,
+    merge_class_moments,
+)
 from sktransfer.metrics._registry import get_metric
+
+# GBC reads the per-class variances the accumulators gather besides the engine's.
+_GBC_METRICS = {"gbc": "diagonal", "gbc_spherical": "spherical"}
 
 # Why a registered metric has no streaming form.
 _CANNOT_STREAM = {
@@ -32,14 +40,6 @@ _CANNOT_STREAM = {
     "transrate": (
         "it needs the second moments of each class, which the statistics "
         "engine does not keep"
-    ),
-    "gbc": (
-        "it needs the variances of each class, which the statistics engine does "
-        "not keep"
-    ),
-    "gbc_spherical": (
-        "it needs the variances of each class, which the statistics engine does "
-        "not keep"
     ),
     "leep": (
         "each sample's term log sum_z P(y_i|z) theta_iz needs P(y|z) of the whole "
@@ -127,12 +127,12 @@ class FeatureStatistics:
     """Accumulate features and class labels chunk by chunk, then score them.
 
     Holds the engine's sufficient statistics of all chunks seen (sample count,
-    mean, a square-root factor of the centred scatter, class counts and class
-    means, fourth moments of row norms): memory ``O(n_features^2 + n_classes *
-    n_features)`` however many chunks. Classes are discovered as they arrive.
-    :meth:`score` gives the value of the in-memory function on all the data,
-    for every registered feature metric with a statistics path (``"h_score"``,
-    ``"regularized_h_score"``, ``"logme"``).
+    mean, the centred scatter, class counts and class means, fourth moments of
+    row norms) and the per-feature variances of each class: memory
+    ``O(n_features^2 + n_classes * n_features)`` however many chunks. Classes
+    are discovered as they arrive. :meth:`score` gives the value of the
+    in-memory function on all the data for ``"h_score"``,
+    ``"regularized_h_score"``, ``"logme"``, ``"gbc"`` and ``"gbc_spherical"``.
 
     Parameters
     ----------
@@ -150,6 +150,10 @@ class FeatureStatistics:
     statistics_ : SufficientStatistics
         The engine's statistics of all samples seen, with classes in the order
         of ``classes_``.
+    class_moments_ : tuple of ndarray
+        ``(counts, means, variances)`` of each class's features, of shapes
+        ``(n_classes,)``, ``(n_classes, n_features)`` and the same; GBC reads
+        them.
 
     See Also
     --------
@@ -162,9 +166,10 @@ class FeatureStatistics:
     Chunks are summarised by :meth:`SufficientStatistics.from_data` and merged
     by its pairwise (Chan et al.) update, the class arrays first padded to the
     union of the classes, so the result equals the in-memory function up to
-    rounding. Metrics that are not functions of these statistics cannot stream
-    and :meth:`score` says why: NLEEP (a mixture model), TransRate and GBC
-    (per-class second moments).
+    rounding; the class variances merge by the same update, class by class.
+    Metrics that are not functions of these statistics cannot stream and
+    :meth:`score` says why: NLEEP (a mixture model) and TransRate (a full
+    covariance per class, ``n_classes`` times the memory bound).
 
     Examples
     --------
@@ -208,6 +213,12 @@ class FeatureStatistics:
         known = self.classes_ if self.n_samples_seen_ else None
         classes, codes = _chunk_labels(y, known, name="y", n_samples=X.shape[0])
         chunk = SufficientStatistics.from_data(X, codes[:, None], (classes.size,))
+        moments = _class_moments(X, codes, classes.size)
+        if self.n_samples_seen_:
+            moments = merge_class_moments(
+                _pad_moments(self.class_moments_, self.classes_, classes), moments
+            )
+        self.class_moments_ = moments
         if self.n_samples_seen_:
             chunk = _pad_classes(self.statistics_, self.classes_, classes).merge(chunk)
         self.statistics_, self.classes_ = chunk, classes
@@ -241,6 +252,10 @@ class FeatureStatistics:
             self.statistics_, self.classes_, classes
         ).merge(_pad_classes(other.statistics_, other.classes_, classes))
         merged.n_features_in_ = self.n_features_in_
+        merged.class_moments_ = merge_class_moments(
+            _pad_moments(self.class_moments_, self.classes_, classes),
+            _pad_moments(other.class_moments_, other.classes_, classes),
+        )
 
     def score(self, metric=None):
         """The metric of all samples seen, as the in-memory function gives it.
@@ -259,6 +274,11 @@ class FeatureStatistics:
         found = _streaming_metric(
             self.metric if metric is None else metric, "features", "FeatureStatistics"
         )
+        if found.name in _GBC_METRICS:
+            _check_fitted(self)
+            _check_two_classes(self.classes_, found.name)
+            gaussian = _GBC_METRICS[found.name]
+            return float(gbc_from_moments(self.class_moments_, gaussian))
         if found.statistics is None:
             raise ValueError(
                 f"metric {found.name!r} cannot be computed by streaming: it is not "
@@ -267,6 +287,19 @@ class FeatureStatistics:
         _check_fitted(self)
         _check_two_classes(self.classes_, found.name)
         return float(found.statistics(self.statistics_)[0])
+
+
+def _pad_moments(moments, classes, all_classes):
+    """Class moments ``(counts, means, variances)`` spread over ``all_classes``."""
+    if classes.size == all_classes.size:
+        return moments
+    where = _positions(all_classes, classes)
+    padded = []
+    for array in moments:
+        spread = np.zeros((all_classes.size, *array.shape[1:]))
+        spread[where] = array
+        padded.append(spread)
+    return tuple(padded)
 
 
 def _pad_classes(stats, classes, all_classes):
