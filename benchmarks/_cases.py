@@ -22,6 +22,8 @@ from sktransfer import (
 from sktransfer._statistics import BlockStatistics
 from sktransfer.metrics import (
     conditional_entropy,
+    get_metric,
+    get_scorer_names,
     h_score,
     leep_score,
     logme_score,
@@ -417,4 +419,36 @@ def combinations_group(shapes, repeats):
         f"score_combinations vs h_score(np.hstack): largest relative difference "
         f"{error:.1e}"
     )
+    return group
+
+
+def suite_group(shapes, repeats):
+    """Every registered metric on the features group's shape, by its name.
+
+    Feature metrics read ``X``; probability metrics a source's softmax over as
+    many columns as there are classes; label metrics its most probable class.
+    NLEEP fits a mixture for minutes, so it runs once, untraced.
+    """
+    n_samples, n_features, n_classes = shapes.features
+    X, y = _data.class_features(n_samples, n_features, n_classes)
+    _, proba = _data.source_probabilities(n_samples, n_classes, n_classes)
+    inputs = {"features": X, "probabilities": proba, "labels": proba.argmax(axis=1)}
+    group = Group(
+        "suite",
+        f"Every metric: {n_samples:,} x {n_features:,} float32, {n_classes:,} "
+        f"classes; source probabilities {n_samples:,} x {n_classes:,}",
+    )
+    group.time("gram", "one X.T @ X, float32 (baseline)", lambda: X.T @ X, repeats)
+    for name in get_scorer_names():
+        metric = get_metric(name)
+        source = inputs[metric.input]
+        once = name == "nleep"
+        group.time(
+            name,
+            f"{name} ({metric.input})",
+            lambda metric=metric, source=source: metric.score(source, y),
+            1 if once else repeats,
+            baseline="gram",
+            trace_memory=not once,
+        )
     return group

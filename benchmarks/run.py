@@ -29,6 +29,7 @@ GROUPS = {
     "parallel": _cases.parallel_group,
     "combinations": _cases.combinations_group,
     "large": _cases.large_group,
+    "suite": _cases.suite_group,
 }
 SCALING = "scaling"
 RESULTS = Path(__file__).resolve().parent / "results"
