@@ -28,7 +28,9 @@ from sktransfer.metrics._gbc import (
 )
 from sktransfer.metrics._registry import get_metric
 
-# GBC reads the per-class variances the accumulators gather besides the engine's.
+# GBC reads per-class variances, which an accumulator gathers besides the
+# engine's statistics only when built for GBC: they cost another look at each
+# chunk, most of the time of a streamed H-score.
 _GBC_METRICS = {"gbc": "diagonal", "gbc_spherical": "spherical"}
 
 # Why a registered metric has no streaming form.
@@ -128,11 +130,12 @@ class FeatureStatistics:
 
     Holds the engine's sufficient statistics of all chunks seen (sample count,
     mean, the centred scatter, class counts and class means, fourth moments of
-    row norms) and the per-feature variances of each class: memory
-    ``O(n_features^2 + n_classes * n_features)`` however many chunks. Classes
-    are discovered as they arrive. :meth:`score` gives the value of the
-    in-memory function on all the data for ``"h_score"``,
-    ``"regularized_h_score"``, ``"logme"``, ``"gbc"`` and ``"gbc_spherical"``.
+    row norms) and, when ``metric`` is a GBC, the per-feature variances of
+    each class: memory ``O(n_features^2 + n_classes * n_features)`` however
+    many chunks. Classes are discovered as they arrive. :meth:`score` gives
+    the value of the in-memory function on all the data for ``"h_score"``,
+    ``"regularized_h_score"`` and ``"logme"``, and for ``"gbc"`` and
+    ``"gbc_spherical"`` from an accumulator built for one of them.
 
     Parameters
     ----------
@@ -152,8 +155,8 @@ class FeatureStatistics:
         of ``classes_``.
     class_moments_ : tuple of ndarray
         ``(counts, means, variances)`` of each class's features, of shapes
-        ``(n_classes,)``, ``(n_classes, n_features)`` and the same; GBC reads
-        them.
+        ``(n_classes,)``, ``(n_classes, n_features)`` and the same; only when
+        ``metric`` is ``"gbc"`` or ``"gbc_spherical"``.
 
     See Also
     --------
@@ -213,12 +216,13 @@ class FeatureStatistics:
         known = self.classes_ if self.n_samples_seen_ else None
         classes, codes = _chunk_labels(y, known, name="y", n_samples=X.shape[0])
         chunk = SufficientStatistics.from_data(X, codes[:, None], (classes.size,))
-        moments = _class_moments(X, codes, classes.size)
-        if self.n_samples_seen_:
-            moments = merge_class_moments(
-                _pad_moments(self.class_moments_, self.classes_, classes), moments
-            )
-        self.class_moments_ = moments
+        if self.metric in _GBC_METRICS:
+            moments = _class_moments(X, codes, classes.size)
+            if self.n_samples_seen_:
+                moments = merge_class_moments(
+                    _pad_moments(self.class_moments_, self.classes_, classes), moments
+                )
+            self.class_moments_ = moments
         if self.n_samples_seen_:
             chunk = _pad_classes(self.statistics_, self.classes_, classes).merge(chunk)
         self.statistics_, self.classes_ = chunk, classes
@@ -252,10 +256,11 @@ class FeatureStatistics:
             self.statistics_, self.classes_, classes
         ).merge(_pad_classes(other.statistics_, other.classes_, classes))
         merged.n_features_in_ = self.n_features_in_
-        merged.class_moments_ = merge_class_moments(
-            _pad_moments(self.class_moments_, self.classes_, classes),
-            _pad_moments(other.class_moments_, other.classes_, classes),
-        )
+        if hasattr(self, "class_moments_") and hasattr(other, "class_moments_"):
+            merged.class_moments_ = merge_class_moments(
+                _pad_moments(self.class_moments_, self.classes_, classes),
+                _pad_moments(other.class_moments_, other.classes_, classes),
+            )
 
     def score(self, metric=None):
         """The metric of all samples seen, as the in-memory function gives it.
@@ -276,6 +281,13 @@ class FeatureStatistics:
         )
         if found.name in _GBC_METRICS:
             _check_fitted(self)
+            if not hasattr(self, "class_moments_"):
+                raise ValueError(
+                    f"metric {found.name!r} needs the variances of each class, "
+                    "which an accumulator gathers only when its metric is "
+                    "'gbc' or 'gbc_spherical' (they cost a second look at each "
+                    f"chunk); use FeatureStatistics(metric={found.name!r})"
+                )
             _check_two_classes(self.classes_, found.name)
             gaussian = _GBC_METRICS[found.name]
             return float(gbc_from_moments(self.class_moments_, gaussian))

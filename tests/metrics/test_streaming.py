@@ -75,8 +75,11 @@ def test_every_metric_scored_from_one_accumulator():
     rng = np.random.default_rng(1)
     y = rng.integers(0, 4, size=300)
     X = features(y, np.float64, rng)
+    # Built for GBC, an accumulator also gathers the class variances it reads.
     stats = (
-        FeatureStatistics().partial_fit(X[:100], y[:100]).partial_fit(X[100:], y[100:])
+        FeatureStatistics(metric="gbc")
+        .partial_fit(X[:100], y[:100])
+        .partial_fit(X[100:], y[100:])
     )
     for metric, function in IN_MEMORY.items():
         np.testing.assert_allclose(
@@ -103,7 +106,10 @@ def test_merge_of_accumulators_over_disjoint_classes(dtype):
     y = late_string_labels(500, rng)
     X = features(y, dtype, rng)
     first = FeatureStatistics().partial_fit(X[:50], y[:50])
-    parts = [FeatureStatistics().partial_fit(X[r], y[r]) for r in chunks(500, [37])]
+    parts = [
+        FeatureStatistics(metric="gbc").partial_fit(X[r], y[r])
+        for r in chunks(500, [37])
+    ]
     merged = parts[0]
     for part in parts[1:]:
         merged = merged.merge(part)
@@ -111,7 +117,7 @@ def test_merge_of_accumulators_over_disjoint_classes(dtype):
         np.testing.assert_allclose(merged.score(metric), function(X, y), rtol=RTOL)
     # merging leaves its inputs untouched, and an empty accumulator is neutral
     assert first.n_samples_seen_ == 50
-    assert FeatureStatistics().merge(merged).score() == merged.score()
+    assert FeatureStatistics(metric="gbc").merge(merged).score() == merged.score()
     assert merged.merge(FeatureStatistics()).score() == merged.score()
 
 
@@ -153,6 +159,13 @@ def test_streamed_gbc_keeps_features_constant_within_a_class_exact():
         stats.partial_fit(X[rows], y[rows])
     assert stats.class_moments_[2][1, 0] == 0.0
     assert stats.score() == pytest.approx(gbc_score(X, y), rel=1e-12)
+
+
+@pytest.mark.parametrize("metric", ["gbc", "gbc_spherical"])
+def test_gbc_streams_only_from_an_accumulator_built_for_it(metric):
+    stats = FeatureStatistics().partial_fit([[0.0], [1.0]], [0, 1])
+    with pytest.raises(ValueError, match=rf"FeatureStatistics\(metric='{metric}'\)"):
+        stats.score(metric=metric)
 
 
 def test_feature_statistics_refuse_label_metrics_and_unknown_names():
@@ -274,8 +287,8 @@ def test_every_registered_feature_metric_streams_or_says_why():
     rng = np.random.default_rng(8)
     y = rng.integers(0, 3, size=120)
     X = features(y, np.float64, rng)
-    stats = FeatureStatistics().partial_fit(X, y)
     for name in get_scorer_names(input="features"):
+        stats = FeatureStatistics(metric=name).partial_fit(X, y)
         if get_metric(name).statistics is None and not name.startswith("gbc"):
             with pytest.raises(ValueError, match=f"'{name}' cannot be computed by str"):
                 stats.score(name)
