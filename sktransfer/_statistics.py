@@ -270,11 +270,13 @@ class SufficientStatistics(_ClassMoments):
     @property
     def feature_scale(self):
         """Reciprocal of each feature's root sum of squares (0 for a constant)."""
-        if self._gram is not None:
-            squares = np.diag(self._gram)
-        else:
-            squares = np.einsum("ij,ij->j", self._factor, self._factor)
-        return _feature_scale(np.sqrt(squares))
+        if self._gram is not None:  # low-precision input: squares cannot overflow
+            return _feature_scale(np.sqrt(np.diag(self._gram)))
+        # Each column divided by its largest entry first, so that the squares
+        # of features near 1e200 or 1e-200 neither overflow nor underflow.
+        largest = np.abs(self._factor).max(axis=0, initial=0.0)
+        unit = self._factor / np.where(largest > 0, largest, 1.0)
+        return _feature_scale(largest * np.sqrt(np.einsum("ij,ij->j", unit, unit)))
 
     def spectrum(self, *, scaled=False):
         """Singular values (descending) and right singular vectors of the data.
@@ -632,7 +634,9 @@ def _chunk_moments(
     """
     n_rows = blocks[0].shape[0]
     n_features = sum(block.shape[1] for block in blocks)
-    means = [block.mean(axis=0, dtype=np.float64) for block in blocks]
+    # Non-finite or overflowing means are reported below, by name, not warned.
+    with np.errstate(over="ignore", invalid="ignore"):
+        means = [block.mean(axis=0, dtype=np.float64) for block in blocks]
     for i, block_mean in enumerate(means):
         if not np.isfinite(block_mean).all():
             name = "X" if names is None else names[i]
@@ -680,30 +684,12 @@ def _chunk_moments(
             np.zeros(0, dtype=np.int64),
             np.zeros((0, n_features)),
         )
-    groups = trace = fourth = third = None
-    if not norm_moments:
-        pass
-    elif group_offsets is None:
-        norms = np.einsum("ij,ij->i", centred, centred)
-        fourth, third = float(norms @ norms), centred.T @ norms
-    else:
-        # Squared norms of each block's part of every row: the fourth moment of
-        # a union of blocks is a sum of products of these.
-        group_norms = np.column_stack(
-            [
-                np.einsum("ij,ij->i", centred[:, a:b], centred[:, a:b])
-                for a, b in zip(group_offsets[:-1], group_offsets[1:], strict=True)
-            ]
+    # Norm moments of features beyond ~1e77 overflow to inf or nan; only the
+    # shrinkage rules read them, and they refuse non-finite moments by name.
+    with np.errstate(over="ignore", invalid="ignore"):
+        groups, trace, fourth, third = _norm_moments(
+            centred, group_offsets, norm_moments
         )
-        norms = group_norms.sum(axis=1)
-        groups = _GroupMoments(
-            trace=group_norms.sum(axis=0),
-            fourth=group_norms.T @ group_norms,
-            third=group_norms.T @ centred,
-        )
-        fourth, third = float(groups.fourth.sum()), groups.third.sum(axis=0)
-    if norm_moments:
-        trace = float(norms.sum())
     part = _Moments(
         n_rows,
         mean,
@@ -715,6 +701,34 @@ def _chunk_moments(
         groups=groups,
     )
     return part, centred, buffer
+
+
+def _norm_moments(centred, group_offsets, norm_moments):
+    """``(groups, trace, fourth, third)`` of a chunk's centred rows' norms.
+
+    With ``group_offsets`` also each column group's; all None without
+    ``norm_moments``.
+    """
+    if not norm_moments:
+        return None, None, None, None
+    if group_offsets is None:
+        norms = np.einsum("ij,ij->i", centred, centred)
+        return None, float(norms.sum()), float(norms @ norms), centred.T @ norms
+    # Squared norms of each block's part of every row: the fourth moment of a
+    # union of blocks is a sum of products of these.
+    group_norms = np.column_stack(
+        [
+            np.einsum("ij,ij->i", centred[:, a:b], centred[:, a:b])
+            for a, b in zip(group_offsets[:-1], group_offsets[1:], strict=True)
+        ]
+    )
+    groups = _GroupMoments(
+        trace=group_norms.sum(axis=0),
+        fourth=group_norms.T @ group_norms,
+        third=group_norms.T @ centred,
+    )
+    trace = float(group_norms.sum(axis=1).sum())
+    return groups, trace, float(groups.fourth.sum()), groups.third.sum(axis=0)
 
 
 def _triangular_factor(a):
@@ -781,7 +795,6 @@ def _merge_moments(a, b, a_scatter_dot, b_scatter_dot, group_offsets=None):
     """Chan-style merge of means, class means and norm moments of two parts."""
     n = a.n_samples + b.n_samples
     delta = b.mean - a.mean
-    weight = a.n_samples * b.n_samples / n
     mean = a.mean + delta * (b.n_samples / n)
     counts = a.class_counts + b.class_counts
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -793,8 +806,28 @@ def _merge_moments(a, b, a_scatter_dot, b_scatter_dot, group_offsets=None):
         counts[:, None] > 0, a_deviations + share * (b_deviations - a_deviations), 0.0
     )
 
+    with np.errstate(over="ignore", invalid="ignore"):  # see _chunk_moments
+        trace, fourth, third, groups = _merge_norm_moments(
+            a, b, a_scatter_dot, b_scatter_dot, mean, group_offsets
+        )
+    return _Moments(
+        n,
+        mean,
+        class_counts=counts,
+        class_deviations=class_deviations,
+        trace=trace,
+        fourth=fourth,
+        third=third,
+        groups=groups,
+    )
+
+
+def _merge_norm_moments(a, b, a_scatter_dot, b_scatter_dot, mean, group_offsets):
+    """``(trace, fourth, third, groups)`` of two parts about their merged mean."""
     trace = fourth = third = groups = None
     if a.trace is not None and b.trace is not None:
+        delta = b.mean - a.mean
+        weight = a.n_samples * b.n_samples / (a.n_samples + b.n_samples)
         trace = a.trace + b.trace + weight * (delta @ delta)
     if group_offsets is not None:
         # The moments of all features are sums of the groups'.
@@ -810,16 +843,7 @@ def _merge_moments(a, b, a_scatter_dot, b_scatter_dot, group_offsets=None):
         fa, ta = _shift_norm_moments(a, a_scatter_dot, mean - a.mean)
         fb, tb = _shift_norm_moments(b, b_scatter_dot, mean - b.mean)
         fourth, third = fa + fb, ta + tb
-    return _Moments(
-        n,
-        mean,
-        class_counts=counts,
-        class_deviations=class_deviations,
-        trace=trace,
-        fourth=fourth,
-        third=third,
-        groups=groups,
-    )
+    return trace, fourth, third, groups
 
 
 def _shift_group_moments(part, scatter_dot, shift, group_offsets):

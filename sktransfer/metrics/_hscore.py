@@ -201,6 +201,15 @@ def h_score_from_statistics(stats, *, shrinkage=None):
     return np.add.reduceat(per_class, stats.class_offsets[:-1])
 
 
+def _check_representable(moment):
+    if not np.isfinite(moment):
+        raise ValueError(
+            "X is too large in magnitude for the regularised H-score: the sums "
+            "of powers of its row norms that the shrinkage needs overflow "
+            "float64. Divide X by a constant first; the score does not change."
+        )
+
+
 def shrinkage_coefficient(stats, shrinkage):
     """The covariance shrinkage coefficient in [0, 1] that ``shrinkage`` names.
 
@@ -211,6 +220,7 @@ def shrinkage_coefficient(stats, shrinkage):
     """
     if shrinkage is None:
         return 0.0
+    _check_representable(stats.trace)
     if not isinstance(shrinkage, str):
         return float(shrinkage)
     n, p = stats.n_samples, stats.n_features
@@ -219,7 +229,11 @@ def shrinkage_coefficient(stats, shrinkage):
     singular, _ = stats.spectrum()
     eigenvalues = singular**2 / n  # of the empirical covariance
     mu = stats.trace / n / p
-    frobenius_sq = float(np.sum(eigenvalues**2))  # ||Sigma||_F^2
+    with np.errstate(over="ignore"):
+        frobenius_sq = float(np.sum(eigenvalues**2))  # ||Sigma||_F^2
+    _check_representable(frobenius_sq)
+    if shrinkage == "ledoit_wolf" and stats.fourth is not None:
+        _check_representable(stats.fourth)
     if shrinkage == "oas":
         alpha = frobenius_sq / p**2
         denominator = (n + 1) * (alpha - mu**2 / p)

@@ -284,6 +284,10 @@ def nleep_score(
     # float64 throughout: the PCA of float32 features would run in float32.
     features = X.toarray() if sp.issparse(X) else X
     features = np.asarray(features, dtype=np.float64)
+    if (features == features[0]).all():
+        # Constant features carry nothing: the uninformative source, whose
+        # LEEP is -H(y), without asking PCA or k-means to split one point.
+        return leep_score(y, np.ones((n_samples, 1)))
     if pca_variance is None:
         Z = features
         variances = np.var(Z, axis=0)
