@@ -7,14 +7,22 @@ declares a huge shape gives a one-line error instead of a large allocation.
 ``.npy`` features are memory-mapped, and the metrics read them in chunks.
 """
 
+import contextlib
 import csv
 import os
+import tokenize
+import warnings
 import zipfile
+import zlib
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
 _FEATURE_SUFFIXES = (".npy", ".npz", ".csv")
+# UTF-8 that drops a leading byte-order mark, as spreadsheets write one: kept,
+# it would glue itself to the first task name or hide the first row of numbers.
+_CSV_ENCODING = "utf-8-sig"
 
 
 class InputFileError(ValueError):
@@ -96,7 +104,8 @@ def _suffix(path, allowed):
             f"{', '.join(allowed)}"
         )
     if not path.is_file():
-        raise InputFileError(f"{path}: no such file")
+        what = "is not a regular file" if path.exists() else "no such file"
+        raise InputFileError(f"{path}: {what}")
     return suffix
 
 
@@ -114,9 +123,12 @@ def _read_npy(path, *, mmap):
             f"{path}: truncated or corrupt: its header declares shape {shape} of "
             f"{dtype} ({expected} bytes) but the file has {actual} bytes"
         )
-    if 0 in shape or not mmap:
-        return np.load(path, allow_pickle=False)
-    return np.load(path, mmap_mode="r", allow_pickle=False)
+    mode = "r" if mmap and 0 not in shape else None
+    try:
+        with _no_legacy_header_warning():
+            return np.load(path, mmap_mode=mode, allow_pickle=False)
+    except (ValueError, OSError) as exc:  # what the header cannot show: a bad read
+        raise InputFileError(f"{path}: truncated or corrupt ({exc})") from None
 
 
 def _npy_header(file, path):
@@ -127,9 +139,29 @@ def _npy_header(file, path):
             if version == (1, 0)
             else np.lib.format.read_array_header_2_0
         )
-        shape, _, dtype = read_header(file)
-    except (ValueError, EOFError) as exc:
+        with _no_legacy_header_warning():
+            shape, _, dtype = read_header(file)
+    # numpy parses the header as a Python literal: garbage in it can raise any
+    # of these, not only ValueError.
+    except (
+        ValueError,
+        EOFError,
+        TypeError,
+        SyntaxError,
+        tokenize.TokenError,
+    ) as exc:
         raise InputFileError(f"{path}: not a valid .npy file ({exc})") from None
+    if any(side < 0 for side in shape):
+        raise InputFileError(
+            f"{path}: not a valid .npy file (its header declares the shape {shape})"
+        )
+    # Elements of no bytes hold no data, and the size check below cannot bound
+    # their number.
+    if dtype.itemsize == 0:
+        raise InputFileError(
+            f"{path}: not a valid .npy file (its elements, of dtype {dtype}, have "
+            "no bytes)"
+        )
     if dtype.hasobject:
         raise InputFileError(
             f"{path}: holds Python objects (a pickle); sktransfer reads only plain "
@@ -158,12 +190,25 @@ def _read_npz(path):
                             f"{path}: array {member[:-4]!r} is truncated or "
                             f"corrupt: its header declares shape {shape} of {dtype}"
                         )
-                with archive.open(member) as file:
+                with archive.open(member) as file, _no_legacy_header_warning():
                     arrays[member[:-4]] = np.lib.format.read_array(
                         file, allow_pickle=False
                     )
             return arrays
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as exc:
+    except InputFileError:
+        raise
+    # A damaged or unusual archive: bad deflate data (zlib.error), encrypted
+    # members (RuntimeError), compression methods zipfile lacks
+    # (NotImplementedError), a member shorter than its header (ValueError).
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        EOFError,
+        zlib.error,
+        RuntimeError,
+        NotImplementedError,
+        ValueError,
+    ) as exc:
         raise InputFileError(f"{path}: not a valid .npz archive ({exc})") from None
     except OSError as exc:
         raise InputFileError(f"{path}: cannot read: {exc.strerror or exc}") from None
@@ -171,41 +216,63 @@ def _read_npz(path):
 
 def _read_csv_columns(path):
     try:
-        with open(path, newline="", encoding="utf-8") as file:
+        with open(path, newline="", encoding=_CSV_ENCODING) as file:
             rows = list(csv.reader(file))
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise InputFileError(f"{path}: cannot read as UTF-8 CSV ({exc})") from None
     rows = [row for row in rows if row]
     if len(rows) < 2:
         raise InputFileError(f"{path}: needs a header row and at least one data row")
-    header, body = rows[0], rows[1:]
+    header, body = [name.strip() for name in rows[0]], rows[1:]
+    repeated = sorted(name for name, n in Counter(header).items() if n > 1)
+    if repeated:
+        raise InputFileError(
+            f"{path}: the header names task {', '.join(map(repr, repeated))} more "
+            "than once; each column needs its own name"
+        )
     for number, row in enumerate(body, start=2):
         if len(row) != len(header):
             raise InputFileError(
                 f"{path}: line {number} has {len(row)} cells but the header has "
                 f"{len(header)}"
             )
-    return [name.strip() for name in header], [
-        list(column) for column in zip(*body, strict=True)
-    ]
+    return header, [list(column) for column in zip(*body, strict=True)]
 
 
 def _read_numeric_csv(path):
     """A numeric CSV table; a first row that is not all numbers is a header."""
     try:
-        with open(path, newline="", encoding="utf-8") as file:
+        with open(path, newline="", encoding=_CSV_ENCODING) as file:
             first = next(csv.reader(file), [])
         header = 1 if first and not all(_is_number(cell) for cell in first) else 0
-        values = np.loadtxt(
-            path, delimiter=",", skiprows=header, ndmin=2, dtype=np.float64
-        )
-    except (OSError, UnicodeDecodeError) as exc:
+        with warnings.catch_warnings():
+            # An empty table is reported below, in one line.
+            warnings.filterwarnings("ignore", "loadtxt: input contained no data")
+            values = np.loadtxt(
+                path,
+                delimiter=",",
+                skiprows=header,
+                ndmin=2,
+                dtype=np.float64,
+                encoding=_CSV_ENCODING,
+            )
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise InputFileError(f"{path}: cannot read as UTF-8 CSV ({exc})") from None
     except ValueError as exc:  # text in a numeric column, ragged rows
         raise InputFileError(f"{path}: {' '.join(str(exc).split())}") from None
     if values.size == 0:
         raise InputFileError(f"{path}: holds no data rows")
     return values
+
+
+@contextlib.contextmanager
+def _no_legacy_header_warning():
+    """Silence numpy's note on Python 2 headers: a bad header raises anyway."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", "Reading `.npy` or `.npz` file required additional header"
+        )
+        yield
 
 
 def _is_number(text):

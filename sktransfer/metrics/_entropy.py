@@ -138,8 +138,10 @@ def probability_chunks(proba, *, name="source_proba", check=True):
 
 def _check_probability_block(block, start, name):
     # A row sum is NaN or infinite exactly when the row holds NaN or infinity
-    # (probabilities are too small to overflow), which saves a pass.
-    sums = block.sum(axis=1)
+    # (probabilities are too small to overflow), which saves a pass; the
+    # message below names it, so numpy need not warn.
+    with np.errstate(invalid="ignore", over="ignore"):
+        sums = block.sum(axis=1)
     finite = np.isfinite(sums)
     if not finite.all():
         raise ValueError(
@@ -206,7 +208,14 @@ def _entropy_sum(counts, totals, n_samples):
     cancellation and is exactly 0 when every ratio is 1.
     """
     counts = np.asarray(counts, dtype=np.float64)
-    return float(np.sum(counts * np.log(totals / counts)) / n_samples)
+    with np.errstate(over="ignore"):
+        ratios = totals / counts
+    # A subnormal count (a soft table's probability of 5e-324, say) overflows
+    # the ratio; its logarithm is still the difference of the logarithms.
+    logs = np.where(
+        np.isfinite(ratios), np.log(ratios), np.log(totals) - np.log(counts)
+    )
+    return float(np.sum(counts * logs) / n_samples)
 
 
 def _in_base(nats, base):

@@ -244,18 +244,20 @@ def _diagonal_log_overlap(means, variances, rows):
     """``log BC(i, j)`` of diagonal Gaussians, for ``i`` in ``rows`` and every ``j``."""
     with np.errstate(divide="ignore"):
         log_variances = np.log(variances)
-    average = 0.5 * (variances[rows, None] + variances)
-    squared = (means[rows, None] - means) ** 2
-    with np.errstate(divide="ignore", invalid="ignore"):
+    average = 0.5 * variances[rows, None] + 0.5 * variances
+    same = means[rows, None] == means
+    # A distance whose square overflows gives its limit, overlap 0.
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        squared = (means[rows, None] - means) ** 2
         terms = (
             0.25 * (log_variances[rows, None] + log_variances)
             - 0.5 * np.log(average)
             - squared / (8.0 * average)
         )
     # Point masses on both sides (the limit of the formula): overlap 1 at the
-    # same value, 0 apart.
+    # same value, 0 apart, however close (a squared difference may underflow).
     point_masses = average == 0
-    terms[point_masses] = np.where(squared[point_masses] == 0, 0.0, -np.inf)
+    terms[point_masses] = np.where(same[point_masses], 0.0, -np.inf)
     return terms.sum(axis=2)
 
 
@@ -265,14 +267,16 @@ def _spherical_log_overlap(means, variances, rows):
     variances = variances[:, 0]
     with np.errstate(divide="ignore"):
         log_variances = np.log(variances)
-    average = 0.5 * (variances[rows, None] + variances)
-    squared = cdist(means[rows], means, "sqeuclidean")
+    average = 0.5 * variances[rows, None] + 0.5 * variances
+    with np.errstate(over="ignore"):
+        squared = cdist(means[rows], means, "sqeuclidean")
     with np.errstate(divide="ignore", invalid="ignore"):
         log_overlap = n_features * (
             0.25 * (log_variances[rows, None] + log_variances) - 0.5 * np.log(average)
         ) - squared / (8.0 * average)
     point_masses = average == 0
-    log_overlap[point_masses] = np.where(squared[point_masses] == 0, 0.0, -np.inf)
+    same = (means[rows, None] == means).all(axis=2)
+    log_overlap[point_masses] = np.where(same[point_masses], 0.0, -np.inf)
     return log_overlap
 
 

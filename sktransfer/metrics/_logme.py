@@ -212,6 +212,13 @@ def _max_evidence(stats, products, squared_norms):
     # uncentred Gram matrix far worse conditioned than the centred scatter,
     # and its eigendecomposition was 2e-4 off on float32 features.
     singular, components = _factor_spectrum(stacked)
+    # The evidence maximised over alpha is the same for F and c F (alpha takes
+    # up c^2). In units of a power of two near the largest singular value,
+    # sigma and the squared coordinates neither underflow nor overflow however
+    # small or large the features, and every step below is that of the
+    # original units exactly rescaled.
+    exponent = int(np.round(np.log2(singular[0]))) if singular[0] > 0 else 0
+    singular, products = np.ldexp(singular, -exponent), np.ldexp(products, -exponent)
     keep = singular > singular[0] * tolerance
     sigma = singular[keep] ** 2
     # Squared coordinates of each target on the left singular vectors of F,
@@ -229,8 +236,10 @@ def _max_evidence(stats, products, squared_norms):
         )
     problem = _Evidence(n, sigma, inside, outside)
 
-    # The fixed-point iteration on alpha / beta, from alpha = beta = 1.
-    ratio = np.ones(len(squared_norms))
+    # The fixed-point iteration on alpha / beta, from alpha = beta = 1 in the
+    # original units (as near as float64 can start there).
+    start = np.ldexp(1.0, int(np.clip(-2 * exponent, -1000, 1000)))
+    ratio = np.full(len(squared_norms), start)
     active = np.arange(len(squared_norms))
     rising = np.zeros(len(squared_norms), dtype=bool)
     for _ in range(_MAX_ITER):

@@ -11,12 +11,13 @@ from sklearn.utils._param_validation import (
 )
 
 from sktransfer._statistics import SufficientStatistics
-from sktransfer._validation import check_features
+from sktransfer._validation import check_features, input_epsilon
 from sktransfer.metrics._class_labels import encode_classes
 from sktransfer.metrics._scorer import _FeatureScorer
 
 # Bytes of float64 scratch for the rows and Gram matrices of a batch of classes.
 _BATCH_BYTES = 64 * 2**20
+_FLOAT64_EPS = float(np.finfo(np.float64).eps)
 
 _EPS_CONSTRAINT = [Interval(Real, 0, None, closed="neither")]
 
@@ -80,7 +81,14 @@ def transrate_score(X, y, *, eps=1e-4):
     class, which those statistics do not hold: each is computed from the
     class's rows, as ``log det(I + Z_c Z_c^T / (n_c eps))`` when the class has
     fewer samples than there are features and from ``Z_c^T Z_c`` otherwise
-    (the two are equal), for all classes in batches. The cost is
+    (the two are equal), for all classes in batches. Directions at rounding
+    level count as zero, as for the H-score: singular values of ``Z`` at or
+    below ``s_max * max(n, d) * eps`` (numpy's ``matrix_rank`` convention,
+    with the machine epsilon of the input dtype), and eigenvalues of a class's
+    Gram matrix at or below its largest times ``max(n_c, d) * eps64`` (the
+    rounding of forming it) or ``(max(n_c, d) * eps)^2`` (the same convention
+    on the class's rows), whichever is larger, so that a rank-deficient
+    representation scores the same at any scale. The cost is
     ``O(sum_c n_c min(n_c, d)^2 + n_classes min(n_c, d)^3)`` beyond the
     statistics, and the memory of one batch of per-class Gram matrices, at
     most ``O(n_classes d^2)``.
@@ -105,7 +113,11 @@ def transrate_score(X, y, *, eps=1e-4):
     stats = SufficientStatistics.from_data(X)
     n = stats.n_samples
     singular, _ = stats.spectrum()
-    rate = 0.5 * np.sum(np.log1p(singular**2 / (n * eps)))
+    singular = singular[singular > stats.rank_tolerance()]
+    with np.errstate(over="ignore"):
+        rate = 0.5 * np.sum(np.log1p(singular**2 / (n * eps)))
+    if not np.isfinite(rate):
+        raise _too_large(eps)
     counts = np.bincount(codes[:, 0], minlength=classes[0].size)
     logdets = _class_log_determinants(X, codes[:, 0], counts, stats.mean, eps)
     return float(rate - 0.5 * np.sum(counts * logdets) / n)
@@ -117,8 +129,8 @@ def _class_log_determinants(X, codes, counts, mean, eps):
     Classes are taken largest first in batches that fit ``_BATCH_BYTES``:
     a batch's rows are gathered into one zero-padded array of shape
     ``(n_batch, n_rows, n_features)``, so that one batched product and one
-    batched Cholesky serve the whole batch (zero rows add nothing to a Gram
-    matrix, and their unit diagonal adds nothing to the determinant).
+    batched eigendecomposition serve the whole batch (zero rows add nothing
+    to a Gram matrix, and their zero eigenvalues nothing to the determinant).
     """
     n_features = X.shape[1]
     order = np.argsort(codes, kind="stable")  # sample indices grouped by class
@@ -138,18 +150,44 @@ def _class_log_determinants(X, codes, counts, mean, eps):
         position += batch.size
 
         gram = np.zeros((batch.size, side, side))
-        for rows in gen_batches(size, rows_per_class):
-            block = _gather(X, order, starts[batch], counts[batch], rows, mean)
-            if dual:
-                gram += block @ block.transpose(0, 2, 1)
-            else:
-                gram += block.transpose(0, 2, 1) @ block
-        gram /= (counts[batch] * eps)[:, None, None]
-        gram[:, np.arange(side), np.arange(side)] += 1.0
-        cholesky = np.linalg.cholesky(gram)
-        diagonal = cholesky[:, np.arange(side), np.arange(side)]
-        logdets[batch] = 2.0 * np.log(diagonal).sum(axis=1)
+        with np.errstate(over="ignore", invalid="ignore"):
+            for rows in gen_batches(size, rows_per_class):
+                block = _gather(X, order, starts[batch], counts[batch], rows, mean)
+                if dual:
+                    gram += block @ block.transpose(0, 2, 1)
+                else:
+                    gram += block.transpose(0, 2, 1) @ block
+            gram /= (counts[batch] * eps)[:, None, None]
+        if not np.isfinite(gram).all():
+            raise _too_large(eps)
+        logdets[batch] = _log_det_identity_plus(
+            gram, np.maximum(counts[batch], n_features), input_epsilon(X.dtype)
+        )
     return logdets
+
+
+def _log_det_identity_plus(gram, dims, eps):
+    """``log det(I + G)`` of a stack of Gram matrices, their rounding left out.
+
+    An eigenvalue of ``G`` at or below ``lambda_max`` times the larger of
+    ``dims * eps(float64)`` (the rounding of forming ``G``) and ``(dims *
+    eps)^2`` (numpy's ``matrix_rank`` cut on the singular values of the rows,
+    with the input's ``eps``) counts as zero: otherwise the rounding of a
+    rank-deficient class would count as coding rate, more the larger the
+    features (and ``I + G`` may not even be positive definite).
+    """
+    eigenvalues = np.linalg.eigvalsh(gram)
+    relative = np.maximum(dims * _FLOAT64_EPS, (dims * eps) ** 2)
+    noise = eigenvalues <= eigenvalues[:, -1:] * relative[:, None]
+    return np.log1p(np.where(noise, 0.0, eigenvalues)).sum(axis=1)
+
+
+def _too_large(eps):
+    return ValueError(
+        f"X is too large for TransRate with eps={eps:g}: the squares of its "
+        "features over eps overflow float64. TransRate depends on the scale of "
+        "X; divide X by a constant c and eps by c**2 to keep the same score."
+    )
 
 
 def _gather(X, order, starts, counts, rows, mean):
