@@ -1,26 +1,15 @@
-"""Thread-parallel loops that share the cores with BLAS instead of fighting it.
+"""joblib loops that can report their progress.
 
-Each scoring task is mostly BLAS work, and BLAS already starts one thread per
-core; ``n`` joblib threads each running a BLAS with every core's worth of
-threads would oversubscribe the machine ``n`` times over. Process workers need
-nothing here: joblib's loky backend limits their BLAS threads itself.
+Thread loops leave BLAS its own threads. Limiting them per thread (with
+threadpoolctl) avoided oversubscription but made results depend on ``n_jobs``
+in the last bit with some OpenBLAS builds, whose sums change order with their
+thread count; results must not depend on ``n_jobs``. Process workers are
+limited by joblib's loky backend itself.
 """
 
-from contextlib import nullcontext
-
-from joblib import cpu_count, effective_n_jobs
 from sklearn.utils.parallel import Parallel
-from threadpoolctl import threadpool_limits
 
 from sktransfer._progress import progress_wanted, tracked
-
-
-def blas_share(n_jobs):
-    """Context that gives each of ``n_jobs`` threads its share of BLAS threads."""
-    workers = effective_n_jobs(n_jobs)
-    if workers <= 1:
-        return nullcontext()
-    return threadpool_limits(limits=max(1, cpu_count() // workers), user_api="blas")
 
 
 def run(calls, n_jobs, *, progress=None, **kwargs):
@@ -38,6 +27,5 @@ def run(calls, n_jobs, *, progress=None, **kwargs):
 
 
 def threaded(calls, n_jobs, *, progress=None, **kwargs):
-    """:func:`run` on threads that share the cores with BLAS."""
-    with blas_share(n_jobs):
-        return run(calls, n_jobs, progress=progress, prefer="threads", **kwargs)
+    """:func:`run` on threads (BLAS releases the GIL)."""
+    return run(calls, n_jobs, progress=progress, prefer="threads", **kwargs)
