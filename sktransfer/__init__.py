@@ -4,7 +4,7 @@ Scores computed from data alone, without fine-tuning, for scikit-learn users.
 """
 
 from sktransfer.curriculum import CurriculumBuilder, transferability_matrix
-from sktransfer.exceptions import FewSamplesWarning
+from sktransfer.exceptions import FewSamplesWarning, PrecisionError
 from sktransfer.metrics import (
     ConditionalEntropyScorer,
     FeatureStatistics,
@@ -40,6 +40,7 @@ __all__ = [
     "LEEPScorer",
     "LabelStatistics",
     "LogMEScorer",
+    "PrecisionError",
     "ProbabilityStatistics",
     "SourceSelector",
     "TransRateScorer",

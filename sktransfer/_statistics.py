@@ -24,18 +24,62 @@ and gives the statistics of any union of blocks without another pass: the
 higher-order combinations of sources.
 """
 
+import logging
+
 import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
 from sklearn.utils import gen_batches
 
 from sktransfer._validation import check_features, input_epsilon
+from sktransfer.exceptions import PrecisionError
 
 # Bytes of float64 scratch per chunk: bounds the extra memory of a pass over data.
 _CHUNK_BYTES = 32 * 2**20
 # Inputs whose epsilon is below this are reduced by QR (float64 and integers).
 _QR_EPSILON = 1e-10
 _FLOAT64_EPS = float(np.finfo(np.float64).eps)
+_FLOAT32_EPS = float(np.finfo(np.float32).eps)
+
+# The routes of the primal statistics, cheapest first: a Gram matrix of
+# chunk-centred rows in float32 or float64 arithmetic, then Householder QR.
+ROUTES = ("gram32", "gram64", "qr")
+# Singular values of the centred (equilibrated) features below this multiple
+# of the rounding bound of the input count as zero (METHODS.md, numerical rank).
+RANK_MULTIPLE = 10.0
+# The range of mean squares and of sums of squares within which the Gram
+# routes' arithmetic neither underflows nor overflows: beyond it, QR.
+_GRAM_RANGE = {"gram32": (2.0**-100, 2.0**100), "gram64": (2.0**-900, 2.0**900)}
+
+_log = logging.getLogger("sktransfer")
+
+
+class Uncertified(Exception):
+    """Raised by a metric when its route's rounding bound exceeds the tolerance.
+
+    Internal: :func:`certified` catches it and recomputes on a more exact route.
+    """
+
+    def __init__(self, estimate, reason):
+        super().__init__(reason)
+        self.estimate = estimate
+        self.reason = reason
+
+
+def certified(stats, compute):
+    """``compute(stats)`` on the cheapest route whose error bound it accepts.
+
+    ``compute`` raises :class:`Uncertified` when the rounding of the route
+    that built ``stats`` could have moved its result by more than its
+    tolerance; the statistics are then rebuilt from the data on the next more
+    exact route (see :meth:`SufficientStatistics.refined`) and ``compute`` is
+    tried again. The QR route is never refused.
+    """
+    while True:
+        try:
+            return compute(stats)
+        except Uncertified as exc:
+            stats = stats.refined(exc.reason)
 
 
 class _ClassMoments:
@@ -96,9 +140,20 @@ class SufficientStatistics(_ClassMoments):
     eps : float
         Machine epsilon of the least precise input summarised.
     gram : ndarray of shape (n_features, n_features), optional
-        The centred scatter itself, for low-precision input: it is decomposed
-        only when a spectrum or the factor is asked for, so that merging
-        statistics of many chunks costs one addition each.
+        The centred scatter itself, on the Gram routes: it is factored only
+        when a metric asks, so that merging statistics of many chunks costs one
+        addition each.
+    route : {"gram32", "gram64", "qr"}, optional
+        How the scatter was formed: products of chunk-centred rows in float32
+        or float64 arithmetic, accumulated in float64 between chunks, or
+        Householder QR. By default "qr" with a ``factor``, else "gram64".
+    block_rows : int, default=1
+        Most rows summed in the route's own arithmetic before a float64
+        accumulation: with ``route`` it sets the rounding model of ``gram``.
+    source : tuple, optional
+        ``(X, codes, n_classes, name)`` of data held in memory, kept (not
+        copied) so that :meth:`refined` can rebuild the statistics on a more
+        exact route.
     """
 
     def __init__(
@@ -115,6 +170,9 @@ class SufficientStatistics(_ClassMoments):
         eps=_FLOAT64_EPS,
         spectra=None,
         gram=None,
+        route=None,
+        block_rows=1,
+        source=None,
     ):
         self.n_samples = int(n_samples)
         self.mean = mean
@@ -127,13 +185,23 @@ class SufficientStatistics(_ClassMoments):
         self.third = third
         self.eps = eps
         self._spectra = {} if spectra is None else dict(spectra)
+        if route is None:
+            route = "qr" if gram is None else "gram64"
+        self.route = route
+        self.block_rows = int(block_rows)
+        # (X, codes, n_classes, name) when built from data held in memory, so
+        # that a metric whose certificate fails can have them rebuilt.
+        self._source = source
+        self._refined = None
 
     @property
     def n_features(self):
         return self.mean.shape[0]
 
     @classmethod
-    def from_data(cls, X, codes=None, n_classes=(), *, chunk_rows=None, name="X"):
+    def from_data(
+        cls, X, codes=None, n_classes=(), *, chunk_rows=None, name="X", route=None
+    ):
         """Summarise features and label codes in one pass over row chunks.
 
         Parameters
@@ -150,6 +218,10 @@ class SufficientStatistics(_ClassMoments):
             Rows per chunk; by default about 32 MiB of float64 scratch.
         name : str, default="X"
             What to call ``X`` in error messages.
+        route : {"gram32", "gram64", "qr"}, optional
+            By default the cheapest for the dtype: "gram32" for float32 and
+            narrower input, "gram64" otherwise. A Gram route whose squares
+            would overflow or underflow falls back to "qr".
 
         Returns
         -------
@@ -157,21 +229,61 @@ class SufficientStatistics(_ClassMoments):
         """
         X = check_features(X)
         n_classes = tuple(n_classes)
-        total, scatter, use_qr, eps = _one_pass(
-            [X], codes, n_classes, chunk_rows=chunk_rows, names=[name]
-        )
+        eps = input_epsilon(X.dtype)
+        if route is None:
+            route = "gram32" if eps >= _FLOAT32_EPS else "gram64"
+        if route != "qr":
+            pass_ = _gram_pass(X, codes, n_classes, route, chunk_rows, name)
+            if pass_ is None:  # squares out of the route's range: QR does not square
+                route = "qr"
+        if route == "qr":
+            total, scatter, _, _ = _one_pass(
+                [X], codes, n_classes, chunk_rows=chunk_rows, names=[name], qr=True
+            )
+            gram, block_rows = None, 1
+        else:
+            total, gram, block_rows = pass_
+            scatter = None
+        _log.debug("statistics of %s x %s features on route %s", *X.shape, route)
         return cls(
             total.n_samples,
             total.mean,
-            scatter if use_qr else None,
+            scatter,
             class_counts=total.class_counts,
             class_deviations=total.class_deviations,
             n_classes=n_classes,
             fourth=total.fourth,
             third=total.third,
             eps=eps,
-            gram=None if use_qr else scatter,
+            gram=gram,
+            route=route,
+            block_rows=block_rows,
+            source=(X, codes, n_classes, name),
         )
+
+    def refined(self, reason="its rounding bound exceeds the tolerance"):
+        """The same statistics rebuilt from the data on the next more exact route.
+
+        Cached. Raises :class:`~sktransfer.exceptions.PrecisionError` for
+        statistics that hold no data to read again (merged from chunks).
+        """
+        if self._refined is None:
+            if self._source is None:
+                raise PrecisionError(
+                    f"the statistics were accumulated on the {self.route!r} route "
+                    f"and {reason}; they hold no data to read again on a more exact "
+                    "route. Accumulate them with a more exact route (FeatureStatistics"
+                    "(route='gram64') or route='qr')"
+                )
+            X, codes, n_classes, name = self._source
+            route = ROUTES[ROUTES.index(self.route) + 1]
+            _log.debug(
+                "route %s refused (%s); recomputing on %s", self.route, reason, route
+            )
+            self._refined = type(self).from_data(
+                X, codes, n_classes, name=name, route=route
+            )
+        return self._refined
 
     def merge(self, other):
         """Statistics of the union of the samples summarised by two objects.
@@ -206,6 +318,8 @@ class SufficientStatistics(_ClassMoments):
             third=moments.third,
             eps=max(self.eps, other.eps),
             gram=gram,
+            route=ROUTES[min(ROUTES.index(self.route), ROUTES.index(other.route))],
+            block_rows=max(self.block_rows, other.block_rows),
         )
 
     def with_classes(self, class_counts, class_deviations, n_classes):
@@ -222,6 +336,8 @@ class SufficientStatistics(_ClassMoments):
             eps=self.eps,
             spectra=self._spectra,
             gram=self._gram,
+            route=self.route,
+            block_rows=self.block_rows,
         )
 
     def select_features(self, columns):
@@ -241,6 +357,8 @@ class SufficientStatistics(_ClassMoments):
             n_classes=self.n_classes,
             eps=self.eps,
             gram=gram,
+            route=self.route,
+            block_rows=self.block_rows,
         )
 
     @property
@@ -303,15 +421,68 @@ class SufficientStatistics(_ClassMoments):
                 self._spectra[scaled] = _gram_spectrum(factor.T @ factor)
         return self._spectra[scaled]
 
+    @property
+    def raw_column_norms(self):
+        """Root sum of squares of each raw (uncentred) feature column.
+
+        ``sqrt(S_jj + n mean_j^2)``: what the rounding of the input is relative
+        to. Computed in ratio to the centred norm, so that it cannot overflow
+        where that norm does not.
+        """
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            scale = self.feature_scale
+            centred = np.where(scale > 0, 1.0 / scale, 0.0)
+            ratio = np.where(
+                centred > 0, np.sqrt(self.n_samples) * self.mean / centred, 0.0
+            )
+            raw = centred * np.sqrt(1.0 + ratio**2)
+        # A constant column is all rounding: its raw norm alone.
+        return np.where(centred > 0, raw, np.sqrt(self.n_samples) * np.abs(self.mean))
+
     def rank_tolerance(self, *, scaled=False):
         """Singular values of :meth:`spectrum` at or below this count as zero.
 
-        ``s_max * max(n_samples, n_features) * eps`` with the epsilon of the
-        input dtype: numpy's ``matrix_rank`` convention.
+        The rounding of the input to its dtype changes each raw entry by at
+        most ``eps |x_ij|``, so the centred features are known only up to a
+        perturbation of spectral norm at most ``eps ||X_raw||_F``; with
+        ``scaled``, in units where every centred column has unit norm,
+        ``eps sqrt(sum_j rho_j^2)`` with ``rho_j`` the ratio of column j's raw
+        norm to its centred norm. A direction below ``RANK_MULTIPLE`` times
+        that bound could be the input's rounding; everything above it is
+        signal (METHODS.md, numerical rank).
         """
-        singular, _ = self.spectrum(scaled=scaled)
-        s_max = singular[0] if singular.size else 0.0
-        return s_max * max(self.n_samples, self.n_features) * self.eps
+        raw = self.raw_column_norms
+        if scaled:
+            scale = self.feature_scale
+            raw = np.where(scale > 0, raw * scale, 0.0)
+        # Each column divided by the largest first, so the sum cannot overflow.
+        largest = raw.max(initial=0.0)
+        if largest == 0.0:
+            return 0.0
+        return (
+            RANK_MULTIPLE * self.eps * largest * np.sqrt(np.sum((raw / largest) ** 2))
+        )
+
+    @property
+    def scatter(self):
+        """The centred scatter matrix ``S`` (formed from the factor on QR)."""
+        if self._gram is not None:
+            return self._gram
+        return self._factor.T @ self._factor
+
+    def gram_rounding(self):
+        """``(u, b)``: the unit roundoff of the route and its longest sum.
+
+        The rounding model of the Gram routes: each entry of ``gram`` is a sum
+        of products of at most ``b`` rows in arithmetic of unit roundoff ``u``
+        (then accumulated in float64), so its error is at most about ``u (sqrt(b)
+        |S_ij| + sqrt(S_ii S_jj))`` (the first term the drift of partial sums of
+        one sign, the second that of sums of either sign; the probabilistic model
+        of Higham and Mary, 2019). On the QR route ``u`` is float64's and the
+        factor is backward stable, so ``b = 1``.
+        """
+        u = {"gram32": _FLOAT32_EPS / 2}.get(self.route, _FLOAT64_EPS / 2)
+        return u, self.block_rows
 
 
 class BlockStatistics(_ClassMoments):
@@ -517,7 +688,14 @@ class BlockStatistics(_ClassMoments):
 
 
 def _one_pass(
-    blocks, codes, n_classes, *, chunk_rows=None, norm_moments="all", names=None
+    blocks,
+    codes,
+    n_classes,
+    *,
+    chunk_rows=None,
+    norm_moments="all",
+    names=None,
+    qr=None,
 ):
     """Moments and scatter of column blocks side by side, in one pass over rows.
 
@@ -536,7 +714,7 @@ def _one_pass(
     if codes is None:
         codes = np.empty((n_samples, 0), dtype=np.intp)
     eps = input_epsilon(np.result_type(*(block.dtype for block in blocks)))
-    use_qr = eps < _QR_EPSILON
+    use_qr = eps < _QR_EPSILON if qr is None else qr
     if chunk_rows is None:
         chunk_rows = max(_CHUNK_BYTES // (8 * n_features), 1)
         if use_qr:  # each QR also re-reduces the k x k factor: amortise it
@@ -587,6 +765,142 @@ def _one_pass(
                 scatter += gram
         total = merged
     return total, scatter, use_qr, eps
+
+
+def _gram_pass(X, codes, n_classes, route, chunk_rows=None, name="X"):
+    """Moments and Gram matrix of ``X`` on a Gram route, in one pass over rows.
+
+    Every chunk is centred at one pilot mean (the first chunk's, rounded to the
+    working dtype), so that nothing cancels in the products; the chunk's Gram
+    matrix is one product in the working arithmetic (float32 SYRK on the
+    "gram32" route), added to a float64 accumulator; class sums are a sparse
+    product. The moments are moved from the pilot to the mean at the end.
+    Returns ``(moments, gram, block_rows)``, or None when the squares of the
+    centred features leave the route's range (the caller then takes QR).
+    """
+    n_samples, n_features = X.shape
+    work = np.float32 if route == "gram32" else np.float64
+    if chunk_rows is None:
+        chunk_rows = max(_CHUNK_BYTES // (np.dtype(work).itemsize * n_features), 1)
+    if codes is None:
+        codes = np.empty((n_samples, 0), dtype=np.intp)
+    offsets = np.concatenate([[0], np.cumsum(n_classes, dtype=np.intp)])
+    n_total = int(offsets[-1])
+
+    gram = np.zeros((n_features, n_features))
+    sums = np.zeros(n_features)
+    class_sums = np.zeros((n_total, n_features))
+    counts = np.zeros(n_total, dtype=np.int64)
+    fourth, third, buffer, pilot = 0.0, np.zeros(n_features), None, None
+    low, high = _GRAM_RANGE[route]
+    for rows in gen_batches(n_samples, chunk_rows):
+        chunk = _dense_rows(X, rows)
+        if pilot is None:
+            pilot = _pilot_mean(chunk, work, name)
+            if pilot is None:
+                return None
+            buffer = np.empty((chunk.shape[0], n_features), dtype=work)
+        centred = buffer[: chunk.shape[0]]
+        with np.errstate(over="ignore", invalid="ignore"):
+            np.subtract(chunk, pilot, out=centred, dtype=work)
+            chunk_sums = centred.sum(axis=0, dtype=np.float64)
+        if not np.isfinite(chunk_sums).all():
+            if not np.isfinite(chunk).all() or route == "gram64":
+                raise _non_finite(name)
+            return None
+        sums += chunk_sums
+        with np.errstate(over="ignore", invalid="ignore"):  # checked below
+            gram += centred.T @ centred
+        if codes.shape[1]:
+            stacked = (codes[rows] + offsets[:-1]).ravel()
+            counts += np.bincount(stacked, minlength=n_total)
+            indicator = sp.csr_array(
+                (
+                    np.ones(stacked.size, dtype=work),
+                    (stacked, np.repeat(np.arange(centred.shape[0]), codes.shape[1])),
+                ),
+                shape=(n_total, centred.shape[0]),
+            )
+            class_sums += indicator @ centred
+        # Squared row norms for the Ledoit-Wolf moments, about the pilot.
+        with np.errstate(over="ignore", invalid="ignore"):
+            norms = np.einsum("ij,ij->i", centred, centred).astype(np.float64)
+            fourth += float(norms @ norms)
+            third += norms.astype(work) @ centred
+    diagonal = np.diag(gram)
+    if not np.isfinite(gram).all() or diagonal.max(initial=0.0) > high:
+        return None
+    # Columns whose squares underflow would look constant: QR keeps them.
+    if np.any((diagonal > 0) & (diagonal < low * n_samples)):
+        return None
+
+    # From the pilot to the mean: c is the mean of the pilot-centred rows.
+    n = n_samples
+    c = sums / n
+    gram_c = gram @ c
+    trace_p = float(np.trace(gram))
+    cc = float(c @ c)
+    scatter = gram - n * np.outer(c, c)
+    with np.errstate(over="ignore", invalid="ignore"):
+        fourth = (
+            fourth
+            - 4 * float(c @ third)
+            + 4 * float(c @ gram_c)
+            + 2 * cc * trace_p
+            - 3 * n * cc * cc
+        )
+        third = third - trace_p * c - 2 * gram_c + 2 * n * cc * c
+    mean = pilot.astype(np.float64) + c
+    with np.errstate(invalid="ignore", divide="ignore"):
+        class_deviations = np.where(
+            counts[:, None] > 0, class_sums / counts[:, None] - c, 0.0
+        )
+    moments = _Moments(
+        n,
+        mean,
+        class_counts=counts,
+        class_deviations=class_deviations,
+        trace=trace_p - n * cc,
+        fourth=fourth,
+        third=third,
+    )
+    return moments, scatter, min(chunk_rows, n_samples)
+
+
+def _pilot_mean(chunk, work, name):
+    """A point near the mean of ``chunk`` from which to centre every chunk.
+
+    The mean rounded to a multiple of 256 units in the last place of the
+    column's largest entry: then ``x - pilot`` is exact in the working dtype
+    for every entry up to 256 times that large, where a pilot of full
+    precision would round each difference the same way and bias the mean.
+    None when some column's squares would underflow the working arithmetic.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean = chunk.mean(axis=0, dtype=np.float64)
+    if not np.isfinite(mean).all():
+        raise _non_finite(name)
+    top = np.abs(chunk).max(axis=0).astype(work)
+    if np.any(
+        (top > 0) & (top.astype(np.float64) ** 2 < _GRAM_RANGE[_route_of(work)][0])
+    ):
+        return None
+    step = 256.0 * np.spacing(top).astype(np.float64)
+    pilot = np.where(
+        step > 0, np.round(mean / np.where(step > 0, step, 1.0)) * step, 0.0
+    )
+    return pilot.astype(work)
+
+
+def _route_of(work):
+    return "gram32" if work == np.float32 else "gram64"
+
+
+def _non_finite(name):
+    return ValueError(
+        f"{name} contains NaN or infinity (or values so large that their "
+        "sum overflows float64); remove or impute them first"
+    )
 
 
 def _feature_scale(norms):

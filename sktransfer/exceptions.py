@@ -29,3 +29,24 @@ class FewSamplesWarning(UserWarning):
     >>> caught[0].category is FewSamplesWarning
     True
     """
+
+
+class PrecisionError(ValueError):
+    """Statistics cannot vouch for a score at the tolerance, and hold no data.
+
+    Raised when statistics that were merged from chunks (a streaming
+    accumulator, a Dask reduction) were gathered on a route whose rounding
+    could have moved the score by more than its tolerance, so that the score
+    would need the data read again on a more exact route. Accumulate with a
+    more exact ``route`` (``"gram64"`` or ``"qr"``) instead.
+
+    See Also
+    --------
+    sktransfer.metrics.FeatureStatistics : Takes ``route``.
+
+    Examples
+    --------
+    >>> from sktransfer import PrecisionError
+    >>> issubclass(PrecisionError, ValueError)
+    True
+    """

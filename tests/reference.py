@@ -13,20 +13,26 @@ import numpy as np
 
 
 def h_score_reference(X, y):
-    """tr(pinv(Sigma) Sigma_B) with 1/m covariances and the matrix_rank cut-off."""
+    """tr(pinv(Sigma) Sigma_B) with 1/m covariances and METHODS.md's rank rule."""
     X = np.asarray(X)
     eps = np.finfo(X.dtype).eps if np.issubdtype(X.dtype, np.floating) else 2.0**-52
     X = X.astype(np.float64)
     m, k = X.shape
     mu = X.mean(axis=0)
+    # Scale each centred column to unit norm (the H-score does not change);
+    # a constant column is dropped.
+    norms = np.linalg.norm(X - mu, axis=0)
+    X, mu = X[:, norms > 0] / norms[norms > 0], mu[norms > 0] / norms[norms > 0]
+    k = X.shape[1]
     sigma_b = np.zeros((k, k))
     for c in np.unique(y):
         members = X[np.asarray(y) == c]
         d = members.mean(axis=0) - mu
         sigma_b += len(members) / m * np.outer(d, d)
-    # pinv(Sigma) from the SVD of the centred data: Sigma = V diag(s^2/m) V^T.
+    # pinv(Sigma) from the SVD of the centred data: Sigma = V diag(s^2/m) V^T,
+    # directions below 10 eps ||X_raw||_F (in these units) cut (METHODS.md).
     _, s, vt = np.linalg.svd(X - mu, full_matrices=False)
-    keep = s > s[0] * max(m, k) * eps
+    keep = s > 10 * eps * np.linalg.norm(X)
     sigma_pinv = (vt[keep].T * (m / s[keep] ** 2)) @ vt[keep]
     return float(np.trace(sigma_pinv @ sigma_b))
 
@@ -134,8 +140,10 @@ def h_score_mpmath_cutoff(X, y, eps=None, dps=60, equilibrate=False):
     """The H-score in 60-digit arithmetic with METHODS.md's numerical rank.
 
     ``tr(pinv(Sigma) Sigma_B)`` where the pseudo-inverse drops the directions
-    of the centred features whose singular value is below ``s_max * max(m, k)
-    * eps``, ``eps`` that of X's dtype (float64's for integers). The singular
+    of the centred features whose singular value is below ``10 eps
+    ||X_raw||_F`` (the raw, uncentred columns, in the same units: scaled like
+    the centred ones with ``equilibrate``), ``eps`` that of X's dtype
+    (float64's for integers). The singular
     values are the square roots of the eigenvalues of the exact scatter
     ``m Sigma``; at 60 digits squaring loses nothing a condition number of
     1e14 would notice.
@@ -154,7 +162,17 @@ def h_score_mpmath_cutoff(X, y, eps=None, dps=60, equilibrate=False):
         k = len(centred)
         eigenvalues, vectors = mpmath.eigsy(sigma)
         singular = [mpmath.sqrt(max(m * lam, 0)) for lam in eigenvalues]
-        tolerance = max(singular) * max(m, k) * mpmath.mpf(float(eps))
+        # Rounding X to its dtype perturbs the centred (scaled) columns by at
+        # most eps times the raw columns' Frobenius norm (in the same units).
+        raw_sq = mpmath.mpf(0)
+        for raw in _mpmath_columns(X):
+            mean = mpmath.fsum(raw) / m
+            centred_sq = mpmath.fsum((v - mean) ** 2 for v in raw)
+            if not equilibrate:
+                raw_sq += mpmath.fdot(raw, raw)
+            elif centred_sq > 0:  # a constant column is dropped
+                raw_sq += mpmath.fdot(raw, raw) / centred_sq
+        tolerance = 10 * mpmath.mpf(float(eps)) * mpmath.sqrt(raw_sq)
         kept = [i for i in range(k) if singular[i] >= tolerance]
         # pinv(Sigma) = sum over kept directions v v^T / lambda.
         total = mpmath.mpf(0)

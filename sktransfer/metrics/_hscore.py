@@ -4,10 +4,12 @@ import warnings
 from numbers import Real
 
 import numpy as np
+import scipy.linalg
+import scipy.linalg.lapack
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 from sktransfer import _dask
-from sktransfer._statistics import SufficientStatistics
+from sktransfer._statistics import SufficientStatistics, Uncertified, certified
 from sktransfer._validation import check_features
 from sktransfer.exceptions import FewSamplesWarning
 from sktransfer.metrics._class_labels import encode_classes
@@ -15,6 +17,8 @@ from sktransfer.metrics._class_labels import encode_classes
 # Warn about over-fitting once the features reach this share of the samples'
 # degrees of freedom.
 _FEW_SAMPLES_RATIO = 0.5
+# Largest relative error the rounding of a route may put into a score.
+TOLERANCE = 1e-6
 
 _SHRINKAGE_CONSTRAINT = [
     None,
@@ -152,11 +156,11 @@ def h_score(X, y, *, shrinkage=None):
     return scores if np.ndim(y) == 2 else float(scores[0])
 
 
-def h_score_from_statistics(stats, *, shrinkage=None):
+def h_score_from_statistics(stats, *, shrinkage=None, tolerance=TOLERANCE):
     """H-score of every label vector summarised in ``stats``.
 
-    One whitening of the features (their singular value decomposition) serves
-    all label vectors: their centred class means are projected with one GEMM.
+    One factorisation of the features serves all label vectors: their centred
+    class means are projected with one triangular solve (or one GEMM).
 
     Parameters
     ----------
@@ -164,12 +168,32 @@ def h_score_from_statistics(stats, *, shrinkage=None):
         Statistics of the features and one or more label vectors.
     shrinkage : {None, "ledoit_wolf", "oas"} or float in [0, 1], default=None
         As in :func:`h_score`.
+    tolerance : float, default=1e-6
+        Largest relative error that the rounding of the statistics' route may
+        have put into a score; beyond it the statistics are rebuilt on a more
+        exact route (see :func:`~sktransfer._statistics.certified`).
 
     Returns
     -------
     scores : ndarray of shape (n_tasks,)
     """
+    return certified(stats, lambda s: _h_scores(s, shrinkage, tolerance))
+
+
+def _h_scores(stats, shrinkage, tolerance):
     alpha = shrinkage_coefficient(stats, shrinkage)
+    if stats.route == "qr" or stats._gram is None:
+        return _spectral_h_scores(stats, alpha)
+    return _gram_h_scores(stats, alpha, tolerance)
+
+
+def _spectral_h_scores(stats, alpha, tolerance=None, error=None):
+    """The H-scores from the spectrum of the (equilibrated when plain) scatter.
+
+    With ``error`` (an estimate of the spectral norm of the rounding in the
+    scatter, in the spectrum's units), refuse when it could have moved a kept
+    direction's weight by more than ``tolerance``.
+    """
     n = stats.n_samples
     centred_means = stats.centred_class_means
     if alpha == 0.0:
@@ -196,9 +220,117 @@ def h_score_from_statistics(stats, *, shrinkage=None):
     else:
         nu = stats.trace / n / stats.n_features
         weights = (1.0 - alpha) / ((1.0 - alpha) * eigenvalues + alpha * nu)
+    if error is not None and singular.size:
+        # Each kept eigenvalue may be off by ``error``: a relative change of at
+        # most eta in every weight, so in the score.
+        smallest = (
+            singular[-1] ** 2
+            if alpha == 0.0
+            else (
+                (1.0 - alpha) * singular[-1] ** 2
+                + alpha * stats.trace / stats.n_features
+            )
+        )
+        eta = error / smallest
+        if eta >= 0.5 or eta / (1.0 - eta) > tolerance:
+            raise Uncertified(
+                eta, f"kept directions are within {eta:.1e} of its rounding"
+            )
     projected = centred_means @ components.T
     per_class = (projected**2) @ weights * stats.class_counts / n
     return np.add.reduceat(per_class, stats.class_offsets[:-1])
+
+
+def _gram_h_scores(stats, alpha, tolerance):
+    """The H-scores by Cholesky of the equilibrated scatter, with a certificate.
+
+    In units where every centred feature has unit norm the scatter is ``R``
+    (unit diagonal) and a class's centred mean is ``d_c``; the score is ``sum_c
+    n_c d_c^T A^{-1} d_c (1 - a)`` with ``A = (1 - a) R + a (tr S / k)
+    diag(1 / S_jj)`` (``A = R`` for the plain score). The first-order change
+    of the score under a rounding error ``E`` of ``R`` is ``-(1 - a) sum_ij
+    W_ij E_ij`` with ``W = sum_c n_c x_c x_c^T``, ``x_c = A^{-1} d_c``; under
+    the rounding model of :meth:`SufficientStatistics.gram_rounding` (errors of
+    either sign, independent between entries) its size is about ``u (sqrt(b)
+    ||W o R||_F + ||W||_F)``, bounded through ``||W o R||_F <= ||diag W|| + max
+    |R_ij| ||W||_F`` (off the diagonal), plus a second-order term from the relative
+    perturbation ``eta = ||E||_2 ||A^{-1}||`` (LAPACK's condition estimate).
+    Where that exceeds ``tolerance`` times the score, or the rank decision is
+    not clear-cut at the route's rounding, the statistics are refused.
+    """
+    scatter = stats._gram
+    diagonal = np.diag(scatter).copy()
+    live = diagonal > 0  # constant features carry nothing, shrunk or not
+    if not live.any():
+        return np.zeros(len(stats.n_classes))
+    root = np.sqrt(diagonal[live])
+    R = scatter[np.ix_(live, live)] / np.outer(root, root)
+    np.fill_diagonal(R, 1.0)
+    means = stats.centred_class_means[:, live] / root
+    k = R.shape[0]
+    u, b = stats.gram_rounding()
+    # Spectral norm of the rounding of R. The diagonal sums are of one sign
+    # and drift by up to sqrt(b) u; off the diagonal an entry errs by about
+    # u (sqrt(b) |R_ij| + 1) with either sign, a random matrix whose norm is
+    # about 2 sqrt(k) times its entries' root mean square.
+    off = R - np.eye(k)
+    rms_off = np.sqrt(np.sum(off * off) / max(k * k - k, 1))
+    error = u * (np.sqrt(b) + 2.0 * np.sqrt(k) * (np.sqrt(b) * rms_off + 1.0))
+    if alpha == 0.0:
+        A, tau2 = R, stats.rank_tolerance(scaled=True) ** 2
+    else:
+        nu_k = stats.trace / stats.n_features
+        A = (1.0 - alpha) * R
+        A[np.diag_indices(k)] += alpha * nu_k / diagonal[live]
+        error, tau2 = (1.0 - alpha) * error, 0.0
+    try:
+        L = scipy.linalg.cholesky(A, lower=True, check_finite=False)
+        rcond, info = scipy.linalg.lapack.dpocon(
+            L, np.abs(A).sum(axis=0).max(), uplo="L"
+        )
+        clear = info == 0 and rcond > 0
+    except np.linalg.LinAlgError:
+        clear = False
+    if clear:
+        # LAPACK's estimate of ||A^-1||_1 >= ||A^-1||_2, which can fall short
+        # of it by a small factor: 3 as a margin.
+        inverse_norm = 3.0 / (rcond * np.abs(A).sum(axis=0).max())
+        lowest = 1.0 / inverse_norm  # below the smallest eigenvalue of A
+        clear = lowest > 4.0 * tau2 and error < 0.25 * lowest
+    if not clear:
+        # Rank-deficient or nearly so: the spectrum decides, if this route's
+        # rounding is far below the rank cut; otherwise a more exact route.
+        if error > 0.25 * max(tau2, 1e-300):
+            raise Uncertified(error, "its rounding hides the numerical rank")
+        # The spectrum of the plain score is in the units of R, the shrunk
+        # score's in those of the scatter itself.
+        units = 1.0 if alpha == 0.0 else float(diagonal.max())
+        return _spectral_h_scores(stats, alpha, tolerance, error * units)
+    weighted = means.T * np.sqrt(stats.class_counts)  # k x C, sqrt(n_c) d_c
+    half = scipy.linalg.solve_triangular(L, weighted, lower=True, check_finite=False)
+    per_class = np.einsum("ij,ij->j", half, half)
+    starts = stats.class_offsets[:-1]
+    if not starts.size:
+        return np.zeros(0)
+    scores = (1.0 - alpha) * np.add.reduceat(per_class, starts)
+    # The certificate of every task at once; ||W||_F <= sum_c ||x_c||^2.
+    x = scipy.linalg.solve_triangular(
+        L, half, lower=True, trans="T", check_finite=False
+    )
+    squares = x * x
+    w_frob = np.add.reduceat(squares.sum(axis=0), starts)
+    w_diag = np.linalg.norm(np.add.reduceat(squares, starts, axis=1), axis=0)
+    off_max = float(np.abs(off).max(initial=0.0))
+    first = u * (np.sqrt(b) * (w_diag + off_max * w_frob) + w_frob)
+    eta = error * inverse_norm
+    estimate = (1.0 - alpha) * first + np.abs(scores) * eta**2 / max(1.0 - eta, 1e-300)
+    worst = int(np.argmax(estimate - tolerance * np.abs(scores)))
+    if eta >= 0.5 or estimate[worst] > tolerance * abs(scores[worst]):
+        raise Uncertified(
+            estimate[worst] / max(abs(scores[worst]), 1e-300),
+            f"its rounding could move the score by {estimate[worst]:.1e}",
+        )
+    return scores
 
 
 def _check_representable(moment):
@@ -226,11 +358,14 @@ def shrinkage_coefficient(stats, shrinkage):
     n, p = stats.n_samples, stats.n_features
     if p == 1:  # one feature: every shrinkage gives the same estimate
         return 0.0
-    singular, _ = stats.spectrum()
-    eigenvalues = singular**2 / n  # of the empirical covariance
+    # Traces and Frobenius norms of the scatter suffice: no spectrum. Each
+    # entry is divided by n first, so the squares of large features overflow
+    # only where the covariance's own do.
+    sigma = stats.scatter / n  # the empirical covariance
     mu = stats.trace / n / p
     with np.errstate(over="ignore"):
-        frobenius_sq = float(np.sum(eigenvalues**2))  # ||Sigma||_F^2
+        squares = sigma * sigma
+    frobenius_sq = float(squares.sum())  # ||Sigma||_F^2
     _check_representable(frobenius_sq)
     if shrinkage == "ledoit_wolf" and stats.fourth is not None:
         _check_representable(stats.fourth)
@@ -244,9 +379,10 @@ def shrinkage_coefficient(stats, shrinkage):
             "rows, which statistics restricted to some columns do not have; "
             "use shrinkage='oas' or a float"
         )
-    # ||Sigma - mu I||_F^2 / p, summed over eigenvalues so nothing cancels;
-    # directions beyond the factor's rows have eigenvalue zero.
-    delta = (np.sum((eigenvalues - mu) ** 2) + (p - eigenvalues.size) * mu**2) / p
+    # ||Sigma - mu I||_F^2 / p, entry by entry so that nothing cancels.
+    diagonal = np.diag(sigma).copy()
+    np.fill_diagonal(squares, 0.0)
+    delta = (float(squares.sum()) + float(np.sum((diagonal - mu) ** 2))) / p
     beta = (stats.fourth / n - frobenius_sq) / (p * n)
     beta = min(beta, delta)
     return 0.0 if beta <= 0 or delta == 0 else float(beta / delta)

@@ -1,3 +1,4 @@
+import logging
 import tracemalloc
 import warnings
 
@@ -9,9 +10,9 @@ from hypothesis import strategies as st
 from sklearn.covariance import OAS, LedoitWolf
 
 from sktransfer._statistics import SufficientStatistics
-from sktransfer.exceptions import FewSamplesWarning
+from sktransfer.exceptions import FewSamplesWarning, PrecisionError
 from sktransfer.metrics import h_score
-from sktransfer.metrics._hscore import shrinkage_coefficient
+from sktransfer.metrics._hscore import h_score_from_statistics, shrinkage_coefficient
 from tests.reference import (
     canonical_correlations_squared_sum,
     h_score_mpmath,
@@ -326,3 +327,95 @@ def test_unknown_shrinkage_is_refused(shrinkage):
     X, y = make_task(22)
     with pytest.raises(ValueError, match="'shrinkage' parameter of h_score"):
         h_score(X, y, shrinkage=shrinkage)
+
+
+def routes_taken(caplog, call):
+    """The engine routes that ``call`` built statistics on, in order."""
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG, logger="sktransfer"):
+        result = call()
+    routes = [
+        r.getMessage().rsplit(" ", 1)[-1]
+        for r in caplog.records
+        if r.getMessage().startswith("statistics of")
+    ]
+    return result, routes
+
+
+def spectrum_task(spread, n_samples=20_000, n_features=256, n_classes=20, seed=0):
+    """Float32 features whose centred singular values span ``spread``, 3 sigma off."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, n_classes, n_samples)
+    basis, _ = np.linalg.qr(rng.standard_normal((n_features, n_features)))
+    scales = np.logspace(0, -np.log10(spread), n_features)
+    X = (rng.standard_normal((n_samples, n_features)) * scales) @ basis.T
+    X += 0.3 * rng.standard_normal((n_classes, n_features))[y] * scales @ basis.T
+    X += 3.0 * X.std()  # a mean offset of 3 sigma
+    return X.astype(np.float32), y
+
+
+def test_well_conditioned_float32_features_take_the_float32_gram_route(caplog):
+    # Nearly uncorrelated features far from the origin: the float32 Gram
+    # matrix's rounding is certified to move the score by less than 1e-6.
+    rng = np.random.default_rng(4)
+    y = rng.integers(0, 10, 5_000)
+    X = rng.standard_normal((5_000, 64)) + rng.standard_normal((10, 64))[y] + 100.0
+    X = X.astype(np.float32)
+    score, routes = routes_taken(caplog, lambda: h_score(X, y))
+    assert routes == ["gram32"]
+    exact = h_score_reference(X.astype(np.float64), y)
+    assert score == pytest.approx(exact, rel=1e-6)
+
+
+@pytest.mark.parametrize("spread", [1e3, 1e4])
+def test_float32_features_of_a_wide_spectrum_equal_their_float64_evaluation(
+    spread, caplog
+):
+    # The matrix_rank cut-off (3e-3 of s_max at 20,000 float32 rows) dropped
+    # genuine directions here: 6% low at a spread of 1e3 and 19% at 1e4.
+    X, y = spectrum_task(spread)
+    score, routes = routes_taken(caplog, lambda: h_score(X, y))
+    exact = h_score_reference(X.astype(np.float64), y)
+    assert score == pytest.approx(exact, rel=1e-6)
+    assert routes[0] == "gram32"
+
+
+def test_a_route_whose_certificate_fails_is_refused_and_the_next_one_serves(caplog):
+    # Singular values down to 1e-6 of the largest: a float32 Gram matrix
+    # cannot resolve them (its rounding is ~1e-6 of lambda_max).
+    X, y = spectrum_task(1e6, n_samples=4_000, n_features=32)
+    score, routes = routes_taken(caplog, lambda: h_score(X, y))
+    assert routes[0] == "gram32" and len(routes) >= 2
+    stats = SufficientStatistics.from_data(X, y[:, None], [20], route="qr")
+    assert score == pytest.approx(h_score_from_statistics(stats)[0], rel=1e-6)
+
+
+def test_genuine_small_directions_of_float32_features_are_kept():
+    X, y = spectrum_task(1e4, n_samples=4_000, n_features=32)
+    stats = SufficientStatistics.from_data(X, y[:, None], [20], route="qr")
+    singular, _ = stats.spectrum(scaled=True)
+    assert np.all(singular > stats.rank_tolerance(scaled=True))
+
+
+def test_exactly_rank_deficient_float32_features_stay_rank_deficient():
+    # A rank-k/2 linear layer computed in float32: its rounding noise sits
+    # near 1e-7 of s_max and is cut; the score is that of the layer's input.
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 5, 3_000)
+    Z = rng.standard_normal((3_000, 16)) + rng.standard_normal((5, 16))[y]
+    W = rng.standard_normal((16, 32))
+    X = Z.astype(np.float32) @ W.astype(np.float32)
+    stats = SufficientStatistics.from_data(X, y[:, None], [5], route="qr")
+    singular, _ = stats.spectrum(scaled=True)
+    assert np.sum(singular > stats.rank_tolerance(scaled=True)) == 16
+    assert h_score(X, y) == pytest.approx(h_score_reference(Z, y), rel=1e-5)
+
+
+def test_merged_statistics_that_cannot_vouch_for_a_score_say_so():
+    X, y = spectrum_task(1e6, n_samples=4_000, n_features=32)
+    halves = [
+        SufficientStatistics.from_data(X[rows], y[rows, None], [20])
+        for rows in (slice(0, 2_000), slice(2_000, None))
+    ]
+    with pytest.raises(PrecisionError, match="route='qr'"):
+        h_score_from_statistics(halves[0].merge(halves[1]))
