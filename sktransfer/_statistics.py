@@ -83,7 +83,11 @@ def certified(stats, compute):
 
 
 class _ClassMoments:
-    """Class means read from ``mean``, ``class_deviations`` and ``class_counts``."""
+    """What every statistics object reads of its moments.
+
+    Class means from ``mean``, ``class_deviations`` and ``class_counts``; the
+    rank rule from ``feature_scale``, ``mean``, ``n_samples`` and ``eps``.
+    """
 
     @property
     def class_offsets(self):
@@ -108,6 +112,48 @@ class _ClassMoments:
         weighted = self.class_counts[:, None] * self.class_deviations
         average = np.add.reduceat(weighted, starts) / self.n_samples
         return self.class_deviations - np.repeat(average, self.n_classes, axis=0)
+
+    @property
+    def raw_column_norms(self):
+        """Root sum of squares of each raw (uncentred) feature column.
+
+        ``sqrt(S_jj + n mean_j^2)``: what the rounding of the input is relative
+        to. Computed in ratio to the centred norm, so that it cannot overflow
+        where that norm does not.
+        """
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            scale = self.feature_scale
+            centred = np.where(scale > 0, 1.0 / scale, 0.0)
+            ratio = np.where(
+                centred > 0, np.sqrt(self.n_samples) * self.mean / centred, 0.0
+            )
+            raw = centred * np.sqrt(1.0 + ratio**2)
+        # A constant column is all rounding: its raw norm alone.
+        return np.where(centred > 0, raw, np.sqrt(self.n_samples) * np.abs(self.mean))
+
+    def rank_tolerance(self, *, scaled=False):
+        """Singular values of :meth:`spectrum` at or below this count as zero.
+
+        The rounding of the input to its dtype changes each raw entry by at
+        most ``eps |x_ij|``, so the centred features are known only up to a
+        perturbation of spectral norm at most ``eps ||X_raw||_F``; with
+        ``scaled``, in units where every centred column has unit norm,
+        ``eps sqrt(sum_j rho_j^2)`` with ``rho_j`` the ratio of column j's raw
+        norm to its centred norm. A direction below ``RANK_MULTIPLE`` times
+        that bound could be the input's rounding; everything above it is
+        signal (METHODS.md, numerical rank).
+        """
+        raw = self.raw_column_norms
+        if scaled:
+            scale = self.feature_scale
+            raw = np.where(scale > 0, raw * scale, 0.0)
+        # Each column divided by the largest first, so the sum cannot overflow.
+        largest = raw.max(initial=0.0)
+        if largest == 0.0:
+            return 0.0
+        return (
+            RANK_MULTIPLE * self.eps * largest * np.sqrt(np.sum((raw / largest) ** 2))
+        )
 
 
 class SufficientStatistics(_ClassMoments):
@@ -421,47 +467,21 @@ class SufficientStatistics(_ClassMoments):
                 self._spectra[scaled] = _gram_spectrum(factor.T @ factor)
         return self._spectra[scaled]
 
-    @property
-    def raw_column_norms(self):
-        """Root sum of squares of each raw (uncentred) feature column.
+    def singular_values(self, *, scaled=False):
+        """The singular values of :meth:`spectrum`."""
+        return self.spectrum(scaled=scaled)[0]
 
-        ``sqrt(S_jj + n mean_j^2)``: what the rounding of the input is relative
-        to. Computed in ratio to the centred norm, so that it cannot overflow
-        where that norm does not.
+    def scatter_norms(self):
+        """``(sum_{i != j} S_ij^2, diag(S))`` of the centred scatter ``S``.
+
+        Entry by entry, so that nothing cancels.
         """
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            scale = self.feature_scale
-            centred = np.where(scale > 0, 1.0 / scale, 0.0)
-            ratio = np.where(
-                centred > 0, np.sqrt(self.n_samples) * self.mean / centred, 0.0
-            )
-            raw = centred * np.sqrt(1.0 + ratio**2)
-        # A constant column is all rounding: its raw norm alone.
-        return np.where(centred > 0, raw, np.sqrt(self.n_samples) * np.abs(self.mean))
-
-    def rank_tolerance(self, *, scaled=False):
-        """Singular values of :meth:`spectrum` at or below this count as zero.
-
-        The rounding of the input to its dtype changes each raw entry by at
-        most ``eps |x_ij|``, so the centred features are known only up to a
-        perturbation of spectral norm at most ``eps ||X_raw||_F``; with
-        ``scaled``, in units where every centred column has unit norm,
-        ``eps sqrt(sum_j rho_j^2)`` with ``rho_j`` the ratio of column j's raw
-        norm to its centred norm. A direction below ``RANK_MULTIPLE`` times
-        that bound could be the input's rounding; everything above it is
-        signal (METHODS.md, numerical rank).
-        """
-        raw = self.raw_column_norms
-        if scaled:
-            scale = self.feature_scale
-            raw = np.where(scale > 0, raw * scale, 0.0)
-        # Each column divided by the largest first, so the sum cannot overflow.
-        largest = raw.max(initial=0.0)
-        if largest == 0.0:
-            return 0.0
-        return (
-            RANK_MULTIPLE * self.eps * largest * np.sqrt(np.sum((raw / largest) ** 2))
-        )
+        scatter = self.scatter
+        diagonal = np.diag(scatter).copy()
+        with np.errstate(over="ignore"):
+            squares = scatter * scatter
+        np.fill_diagonal(squares, 0.0)
+        return float(squares.sum()), diagonal
 
     @property
     def scatter(self):
@@ -841,6 +861,7 @@ def _gram_pass(X, codes, n_classes, route, chunk_rows=None, name="X"):
     trace_p = float(np.trace(gram))
     cc = float(c @ c)
     scatter = gram - n * np.outer(c, c)
+    np.fill_diagonal(scatter, np.maximum(np.diag(scatter), 0.0))
     with np.errstate(over="ignore", invalid="ignore"):
         fourth = (
             fourth
@@ -889,7 +910,10 @@ def _pilot_mean(chunk, work, name):
     pilot = np.where(
         step > 0, np.round(mean / np.where(step > 0, step, 1.0)) * step, 0.0
     )
-    return pilot.astype(work)
+    # A column constant in the chunk is centred at its value, so that a
+    # constant feature gives an exactly zero scatter.
+    constant = np.all(chunk == chunk[:1], axis=0)
+    return np.where(constant, chunk[0].astype(np.float64), pilot).astype(work)
 
 
 def _route_of(work):

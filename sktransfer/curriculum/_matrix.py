@@ -14,9 +14,9 @@ from sklearn.base import clone
 from sklearn.utils._param_validation import HasMethods, validate_params
 from sklearn.utils.parallel import delayed
 
+from sktransfer._dual import statistics_of
 from sktransfer._parallel import run
 from sktransfer._progress import tracked
-from sktransfer._statistics import SufficientStatistics
 from sktransfer._validation import check_features
 from sktransfer.curriculum._tasks import check_task_table
 from sktransfer.metrics import get_metric, get_scorer_names
@@ -353,9 +353,7 @@ def _score_source(metric, tasks, source, features, X, encoder):
         return np.array(
             [metric.score(features, tasks.codes[:, j]) for j in range(tasks.n_tasks)]
         )
-    stats = SufficientStatistics.from_data(
-        features, tasks.codes, tasks.n_classes, name=name
-    )
+    stats = statistics_of(features, tasks.codes, tasks.n_classes, name=name)
     return np.asarray(metric.statistics(stats), dtype=np.float64)
 
 

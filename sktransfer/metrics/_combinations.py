@@ -11,8 +11,9 @@ import scipy.sparse as sp
 from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.parallel import delayed
 
+from sktransfer._dual import statistics_of
 from sktransfer._parallel import threaded
-from sktransfer._statistics import BlockStatistics, SufficientStatistics
+from sktransfer._statistics import BlockStatistics
 from sktransfer._validation import (
     check_features,
     encode_labels,
@@ -286,9 +287,7 @@ def _score_concatenation(score, blocks, combination, y_columns):
 
 
 def _score_block(statistics, block, codes, n_classes, name):
-    return statistics(
-        SufficientStatistics.from_data(block, codes, n_classes, name=name)
-    )
+    return statistics(statistics_of(block, codes, n_classes, name=name))
 
 
 def _score_selection(statistics, stats, combination):

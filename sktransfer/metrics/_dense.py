@@ -9,7 +9,7 @@ from sklearn.metrics import pairwise_distances_argmin
 from sklearn.utils import check_random_state, gen_batches
 from sklearn.utils._param_validation import Interval, validate_params
 
-from sktransfer._statistics import SufficientStatistics
+from sktransfer._dual import statistics_of
 from sktransfer._validation import check_features
 from sktransfer.exceptions import FewSamplesWarning
 from sktransfer.metrics._hscore import _SHRINKAGE_CONSTRAINT, h_score_from_statistics
@@ -132,7 +132,7 @@ def pixelwise_h_score(
     palette = _fit_palette(Y, blocks, n_colors, rng)
     codes = _quantise(Y, blocks, palette)
     n_pixels = codes.shape[1]
-    stats = SufficientStatistics.from_data(X, codes, [palette.shape[0]] * n_pixels)
+    stats = statistics_of(X, codes, [palette.shape[0]] * n_pixels)
     if shrinkage is None and n_features >= 0.5 * (n_samples - palette.shape[0]):
         warnings.warn(
             f"X has {n_features} features for {n_samples} samples in up to "

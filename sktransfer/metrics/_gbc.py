@@ -12,7 +12,7 @@ from sklearn.utils._param_validation import (
     validate_params,
 )
 
-from sktransfer._statistics import SufficientStatistics
+from sktransfer._dual import statistics_of
 from sktransfer._validation import check_features
 from sktransfer.metrics._class_labels import encode_classes
 from sktransfer.metrics._scorer import _FeatureScorer
@@ -127,7 +127,7 @@ def gbc_score(X, y, *, gaussian="diagonal", n_components=None):
                 f"n_components={n_components} must be at most min(n_samples, "
                 f"n_features) = {min(n_samples, n_features)}"
             )
-        stats = SufficientStatistics.from_data(X)
+        stats = statistics_of(X)
         projection = (stats.mean, stats.spectrum()[1][:n_components])
     moments = _class_moments(X, codes[:, 0], classes[0].size, projection)
     return gbc_from_moments(moments, gaussian)

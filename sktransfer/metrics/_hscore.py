@@ -9,7 +9,8 @@ import scipy.linalg.lapack
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 from sktransfer import _dask
-from sktransfer._statistics import SufficientStatistics, Uncertified, certified
+from sktransfer._dual import DUAL_ROUTES, statistics_of
+from sktransfer._statistics import Uncertified, certified
 from sktransfer._validation import check_features
 from sktransfer.exceptions import FewSamplesWarning
 from sktransfer.metrics._class_labels import encode_classes
@@ -151,7 +152,7 @@ def h_score(X, y, *, shrinkage=None):
             FewSamplesWarning,
             stacklevel=3,  # past validate_params' wrapper, to the caller's line
         )
-    stats = SufficientStatistics.from_data(X, codes, [c.size for c in classes])
+    stats = statistics_of(X, codes, [c.size for c in classes])
     scores = h_score_from_statistics(stats, shrinkage=shrinkage)
     return scores if np.ndim(y) == 2 else float(scores[0])
 
@@ -182,6 +183,8 @@ def h_score_from_statistics(stats, *, shrinkage=None, tolerance=TOLERANCE):
 
 def _h_scores(stats, shrinkage, tolerance):
     alpha = shrinkage_coefficient(stats, shrinkage)
+    if stats.route in DUAL_ROUTES:
+        return _dual_h_scores(stats, alpha, tolerance)
     if stats.route == "qr" or stats._gram is None:
         return _spectral_h_scores(stats, alpha)
     return _gram_h_scores(stats, alpha, tolerance)
@@ -239,6 +242,46 @@ def _spectral_h_scores(stats, alpha, tolerance=None, error=None):
     projected = centred_means @ components.T
     per_class = (projected**2) @ weights * stats.class_counts / n
     return np.add.reduceat(per_class, stats.class_offsets[:-1])
+
+
+def _dual_h_scores(stats, alpha, tolerance):
+    """The H-scores of wide features from the sample kernel's eigenvectors.
+
+    With ``Y = U diag(s) V^T`` the centred features (scaled to unit columns for
+    the plain score) and ``e_c`` the indicator of class c, a class mean's
+    projection on axis i is ``s_i (U^T e_c)_i / n_c``; the plain score is then
+    ``sum_c ||U_r^T e_c||^2 / n_c`` over the kept axes, which depends on their
+    span only. The kernel's rounding turns that span by about its error over
+    the smallest kept eigenvalue; beyond the tolerance, or where a rank
+    decision is within the error, the QR route of the dual serves.
+    """
+    plain = alpha == 0.0
+    singular, vectors = stats.sample_axes(scaled=plain)
+    eigenvalues = singular**2
+    error = stats.kernel_error(scaled=plain)
+    if plain:
+        tau2 = stats.rank_tolerance(scaled=True) ** 2
+        keep = eigenvalues > tau2
+        undecided = np.any(np.abs(eigenvalues - tau2) <= 2.0 * error)
+        smallest = eigenvalues[keep][-1] if keep.any() else np.inf
+        if stats.route == "dual" and (undecided or error / smallest > tolerance):
+            raise Uncertified(error / smallest, "its rounding blurs the kept span")
+    else:
+        keep = singular > 0.0
+    counts = stats.class_counts.astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        inverse_counts = np.where(counts > 0, 1.0 / counts, 0.0)
+    sums = stats.class_projections(vectors[:, keep])  # (U^T e_c)_i
+    if plain:
+        per_class = np.einsum("ci,ci->c", sums, sums) * inverse_counts
+    else:
+        n = stats.n_samples
+        nu = stats.trace / n / stats.n_features
+        weights = (1.0 - alpha) / ((1.0 - alpha) * eigenvalues[keep] / n + alpha * nu)
+        projected = singular[keep] * sums * inverse_counts[:, None]
+        per_class = (projected**2) @ weights * counts / n
+    starts = stats.class_offsets[:-1]
+    return np.add.reduceat(per_class, starts) if starts.size else np.zeros(0)
 
 
 def _gram_h_scores(stats, alpha, tolerance):
@@ -358,14 +401,14 @@ def shrinkage_coefficient(stats, shrinkage):
     n, p = stats.n_samples, stats.n_features
     if p == 1:  # one feature: every shrinkage gives the same estimate
         return 0.0
-    # Traces and Frobenius norms of the scatter suffice: no spectrum. Each
-    # entry is divided by n first, so the squares of large features overflow
-    # only where the covariance's own do.
-    sigma = stats.scatter / n  # the empirical covariance
-    mu = stats.trace / n / p
+    # Traces and Frobenius norms of the scatter suffice: no spectrum. In
+    # units of the covariance (scatter / n), divided before squaring.
+    off_diagonal_sq, diagonal = stats.scatter_norms()
     with np.errstate(over="ignore"):
-        squares = sigma * sigma
-    frobenius_sq = float(squares.sum())  # ||Sigma||_F^2
+        off_diagonal_sq = off_diagonal_sq / n**2
+        diagonal = diagonal / n
+        frobenius_sq = off_diagonal_sq + float(diagonal @ diagonal)  # ||Sigma||_F^2
+    mu = stats.trace / n / p
     _check_representable(frobenius_sq)
     if shrinkage == "ledoit_wolf" and stats.fourth is not None:
         _check_representable(stats.fourth)
@@ -380,9 +423,7 @@ def shrinkage_coefficient(stats, shrinkage):
             "use shrinkage='oas' or a float"
         )
     # ||Sigma - mu I||_F^2 / p, entry by entry so that nothing cancels.
-    diagonal = np.diag(sigma).copy()
-    np.fill_diagonal(squares, 0.0)
-    delta = (float(squares.sum()) + float(np.sum((diagonal - mu) ** 2))) / p
+    delta = (off_diagonal_sq + float(np.sum((diagonal - mu) ** 2))) / p
     beta = (stats.fourth / n - frobenius_sq) / (p * n)
     beta = min(beta, delta)
     return 0.0 if beta <= 0 or delta == 0 else float(beta / delta)

@@ -1,6 +1,7 @@
 """LogME: the maximum log evidence of a Bayesian linear model on the features."""
 
 import numpy as np
+import scipy.linalg
 import scipy.sparse as sp
 from sklearn.utils import gen_batches
 from sklearn.utils._param_validation import (
@@ -8,10 +9,8 @@ from sklearn.utils._param_validation import (
 )
 
 from sktransfer import _dask
-from sktransfer._statistics import (
-    SufficientStatistics,
-    _factor_spectrum,
-)
+from sktransfer._dual import DUAL_ROUTES, statistics_of
+from sktransfer._statistics import _factor_spectrum, _gram_spectrum
 from sktransfer._validation import check_features
 from sktransfer.metrics._class_labels import encode_classes
 from sktransfer.metrics._scorer import _FeatureScorer
@@ -154,18 +153,20 @@ def logme_score(X, y, *, regression=False):
     X = check_features(X)
     if regression:
         targets = _check_targets(y, X.shape[0])
-        stats = SufficientStatistics.from_data(X, route="gram64")
-        products = _feature_target_products(X, targets)
-        evidence = _max_evidence(
-            stats, products.T, np.einsum("ij,ij->j", targets, targets)
-        )
+        squared_norms = np.einsum("ij,ij->j", targets, targets)
+        stats = _logme_statistics(X)
+        if stats.route in DUAL_ROUTES:
+            singular, vectors = _dual_axes(stats)
+            coordinates = targets.T @ vectors
+            evidence = _max_evidence(X.shape[0], singular, coordinates, squared_norms)
+        else:
+            products = _feature_target_products(X, targets)
+            evidence = _primal_evidence(stats, products.T, squared_norms)
         return float(np.mean(evidence))
     classes, codes = encode_classes(
         y, n_samples=X.shape[0], metric="LogME", allow_2d=True
     )
-    stats = SufficientStatistics.from_data(
-        X, codes, [c.size for c in classes], route="gram64"
-    )
+    stats = _logme_statistics(X, codes, [c.size for c in classes])
     scores = logme_from_statistics(stats)
     return scores if np.ndim(y) == 2 else float(scores[0])
 
@@ -189,12 +190,26 @@ def logme_from_statistics(stats):
     # Empty classes (possible in merged statistics) have no indicator column.
     present = stats.class_counts > 0
     counts = stats.class_counts[present].astype(np.float64)
-    # F^T t_c is the class sum of the uncentred features.
-    products = counts[:, None] * stats.class_means[present]
     evidence = np.zeros(present.size)
-    evidence[present] = _max_evidence(stats, products, counts)
+    if stats.route in DUAL_ROUTES:
+        singular, vectors = _dual_axes(stats)
+        coordinates = stats.class_projections(vectors)[present]  # U^T t_c
+        evidence[present] = _max_evidence(
+            stats.n_samples, singular, coordinates, counts
+        )
+    else:
+        # F^T t_c is the class sum of the uncentred features.
+        products = counts[:, None] * stats.class_means[present]
+        evidence[present] = _primal_evidence(stats, products, counts)
     starts = stats.class_offsets[:-1]
     return np.add.reduceat(evidence, starts) / np.add.reduceat(present, starts)
+
+
+def _logme_statistics(X, codes=None, n_classes=()):
+    """Dual statistics of wide features, else primal on the float64 Gram route."""
+    if X.shape[0] < X.shape[1]:
+        return statistics_of(X, codes, n_classes)
+    return statistics_of(X, codes, n_classes, route="gram64")
 
 
 def _exact_enough(stats):
@@ -210,37 +225,73 @@ def _exact_enough(stats):
     return stats
 
 
-def _max_evidence(stats, products, squared_norms):
-    """Maximised log evidence per sample of each target column.
+def _uncentred_axes(stats):
+    """Singular values and right singular vectors of the uncentred features.
 
-    ``products[j]`` is ``F^T t_j`` and ``squared_norms[j]`` is ``||t_j||^2``.
+    ``F^T F = S + n mu mu^T``. Its eigendecomposition in float64 serves when
+    it resolves every direction to 1e-8 (relative) of its own eigenvalue;
+    otherwise (the mean row dwarfing the spread, as far from the origin) the
+    SVD of the square-root factor stacked with the mean row, which keeps small
+    directions to float64's rounding of the singular values.
     """
     n = stats.n_samples
-    # Square-root factor of the uncentred Gram: S + n mu mu^T.
+    if stats.route != "qr":
+        scatter = stats.scatter
+        gram = scatter + n * np.outer(stats.mean, stats.mean)
+        singular, components = _gram_spectrum(gram)
+        if singular[-1] ** 2 > 1e-8 * singular[0] ** 2:
+            return singular, components
     stacked = np.vstack([stats.factor, np.sqrt(n) * stats.mean])
+    return _factor_spectrum(stacked)
+
+
+def _primal_evidence(stats, products, squared_norms):
+    """The evidence from ``products[j] = F^T t_j`` and the features' axes."""
+    singular, components = _uncentred_axes(stats)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        coordinates = np.where(singular > 0, (products @ components.T) / singular, 0.0)
+    return _max_evidence(stats.n_samples, singular, coordinates, squared_norms)
+
+
+def _dual_axes(stats):
+    """Singular values and left singular vectors of the uncentred wide features."""
+    X = stats._source[0]
+    if sp.issparse(X):
+        kernel = (sp.csr_array(X, dtype=np.float64) @ sp.csr_array(X).T).toarray()
+    else:
+        X = np.asarray(X, dtype=np.float64)
+        kernel = X @ X.T
+    eigenvalues, vectors = scipy.linalg.eigh(kernel, check_finite=False)
+    singular = np.sqrt(np.clip(eigenvalues[::-1], 0.0, None))
+    return singular, vectors[:, ::-1]
+
+
+def _max_evidence(n, singular, coordinates, squared_norms):
+    """Maximised log evidence per sample of each target column.
+
+    ``singular`` are the singular values of ``F`` (descending) and
+    ``coordinates[j]`` the coordinates of target j on its left singular
+    vectors; ``squared_norms[j]`` is ``||t_j||^2``.
+    """
     # Directions below the rounding level of the decomposition count as zero
     # eigenvalues: they add nothing to gamma, to m or to the evidence. Unlike
     # the H-score, LogME does not invert them, so the level is float64's
     # whatever the input dtype: float32 features are exact numbers here, and
     # their mean direction can dwarf the others by far more than 1 / eps32.
-    tolerance = max(n, stats.n_features) * _EPS
-    # The SVD of the factor, whatever the input dtype: the mean row makes the
-    # uncentred Gram matrix far worse conditioned than the centred scatter,
-    # and its eigendecomposition was 2e-4 off on float32 features.
-    singular, components = _factor_spectrum(stacked)
+    tolerance = max(n, coordinates.shape[1]) * _EPS
     # The evidence maximised over alpha is the same for F and c F (alpha takes
     # up c^2). In units of a power of two near the largest singular value,
-    # sigma and the squared coordinates neither underflow nor overflow however
-    # small or large the features, and every step below is that of the
-    # original units exactly rescaled.
+    # sigma neither underflows nor overflows however small or large the
+    # features, and every step below is that of the original units exactly
+    # rescaled (the coordinates do not depend on the units).
     exponent = int(np.round(np.log2(singular[0]))) if singular[0] > 0 else 0
-    singular, products = np.ldexp(singular, -exponent), np.ldexp(products, -exponent)
+    singular = np.ldexp(singular, -exponent)
     keep = singular > singular[0] * tolerance
     sigma = singular[keep] ** 2
     # Squared coordinates of each target on the left singular vectors of F,
     # and the squared norm of its part outside their span, as the published
     # algorithm keeps them: the residuals below then never cancel.
-    inside = (products @ components[keep].T) ** 2 / sigma
+    inside = coordinates[:, keep] ** 2
     if sigma.size >= n:  # F spans every target
         outside = np.zeros(len(squared_norms))
     else:

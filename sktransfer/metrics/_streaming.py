@@ -9,10 +9,15 @@ same merge and the same final formula as the in-memory functions.
 import numpy as np
 import scipy.sparse as sp
 from sklearn.exceptions import NotFittedError
-from sklearn.utils._param_validation import validate_parameter_constraints
+from sklearn.utils._param_validation import StrOptions, validate_parameter_constraints
 
-from sktransfer._statistics import SufficientStatistics
-from sktransfer._validation import check_features, encode_labels, label_value
+from sktransfer._statistics import ROUTES, SufficientStatistics
+from sktransfer._validation import (
+    check_features,
+    encode_labels,
+    input_epsilon,
+    label_value,
+)
 from sktransfer.metrics._entropy import (
     _BASE_CONSTRAINT,
     _entropy_sum,
@@ -141,6 +146,15 @@ class FeatureStatistics:
     ----------
     metric : str, default="h_score"
         The registered metric :meth:`score` computes when given none.
+    route : {"gram32", "gram64", "qr"}, default=None
+        How the engine forms the scatter of each chunk (see the user guide's
+        page on numerical robustness). Statistics of many chunks cannot read
+        the data again, so the route is fixed up front: by default the float32
+        Gram route for float32 input ("gram64" when ``metric`` is LogME, which
+        needs it) and the float64 Gram route otherwise. When the route's
+        rounding could move a score by more than its tolerance, :meth:`score`
+        raises :class:`~sktransfer.PrecisionError` instead of returning it;
+        accumulate again with a more exact route.
 
     Attributes
     ----------
@@ -188,8 +202,9 @@ class FeatureStatistics:
     -0.1601
     """
 
-    def __init__(self, metric="h_score"):
+    def __init__(self, metric="h_score", route=None):
         self.metric = metric
+        self.route = route
         self.n_samples_seen_ = 0
 
     def partial_fit(self, X, y):
@@ -213,9 +228,20 @@ class FeatureStatistics:
                 f"X has {X.shape[1]} features but earlier chunks had "
                 f"{self.n_features_in_}; every chunk must have the same features"
             )
+        validate_parameter_constraints(
+            {"route": [None, StrOptions(set(ROUTES))]},
+            {"route": self.route},
+            caller_name="FeatureStatistics",
+        )
         known = self.classes_ if self.n_samples_seen_ else None
         classes, codes = _chunk_labels(y, known, name="y", n_samples=X.shape[0])
-        chunk = SufficientStatistics.from_data(X, codes[:, None], (classes.size,))
+        route = self.route
+        if route is None:  # LogME never takes the float32 route
+            float32 = input_epsilon(X.dtype) >= np.finfo(np.float32).eps
+            route = "gram32" if float32 and self.metric != "logme" else "gram64"
+        chunk = SufficientStatistics.from_data(
+            X, codes[:, None], (classes.size,), route=route
+        )
         if self.metric in _GBC_METRICS:
             moments = _class_moments(X, codes, classes.size)
             if self.n_samples_seen_:
@@ -355,6 +381,8 @@ def _merged(accumulator, other):
         return _copy(other, metric=accumulator.metric)
     _check_same_family(accumulator.classes_, other.classes_)
     merged = type(accumulator)(metric=accumulator.metric)
+    if hasattr(accumulator, "route"):
+        merged.route = accumulator.route
     merged.classes_ = np.union1d(accumulator.classes_, other.classes_)
     merged.n_samples_seen_ = accumulator.n_samples_seen_ + other.n_samples_seen_
     accumulator._combine(other, merged)

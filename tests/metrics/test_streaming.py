@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 from sklearn.exceptions import NotFittedError
 
+from sktransfer.exceptions import PrecisionError
 from sktransfer.metrics import (
     FeatureStatistics,
     LabelStatistics,
@@ -14,8 +15,12 @@ from sktransfer.metrics import (
     logme_score,
     soft_conditional_entropy,
 )
+from sktransfer.metrics._hscore import TOLERANCE
 
-RTOL = 1e-10
+# Streamed and in-memory statistics are built on routes (and chunks) of their
+# own, each certified to within TOLERANCE of the exact score of the same
+# numbers, so they agree to twice that.
+RTOL = 2 * TOLERANCE
 IN_MEMORY = {
     "h_score": h_score,
     "regularized_h_score": lambda X, y: h_score(X, y, shrinkage="ledoit_wolf"),
@@ -63,7 +68,10 @@ def test_feature_statistics_equal_the_in_memory_metric(sizes, dtype, metric):
     n_samples = 60 if sizes == [1] else 400
     y = late_string_labels(n_samples, rng)
     X = features(y, dtype, rng)
-    stats = FeatureStatistics(metric=metric)
+    # Features on scales 1e6 apart: the float32 route's certificate refuses
+    # the regularised score (see the test of the default route below), so
+    # the chunks are summed on the float64 Gram route.
+    stats = FeatureStatistics(metric=metric, route="gram64")
     for rows in chunks(n_samples, sizes):
         stats.partial_fit(X[rows], y[rows])
     np.testing.assert_allclose(stats.score(), IN_MEMORY[metric](X, y), rtol=RTOL)
@@ -107,7 +115,7 @@ def test_merge_of_accumulators_over_disjoint_classes(dtype):
     X = features(y, dtype, rng)
     first = FeatureStatistics().partial_fit(X[:50], y[:50])
     parts = [
-        FeatureStatistics(metric="gbc").partial_fit(X[r], y[r])
+        FeatureStatistics(metric="gbc", route="gram64").partial_fit(X[r], y[r])
         for r in chunks(500, [37])
     ]
     merged = parts[0]
@@ -296,3 +304,26 @@ def test_every_registered_feature_metric_streams_or_says_why():
             np.testing.assert_allclose(
                 stats.score(name), get_metric(name).score(X, y), rtol=RTOL
             )
+
+
+def test_the_default_route_of_float32_chunks_is_certified_or_refused():
+    # Float32 chunks are summed on the float32 Gram route by default; a score
+    # it cannot vouch for to 1e-6 is refused by name, not returned.
+    rng = np.random.default_rng(5)
+    y = late_string_labels(400, rng)
+    X = features(y, np.float32, rng)
+    stats = FeatureStatistics()
+    for rows in chunks(400, [100]):
+        stats.partial_fit(X[rows], y[rows])
+    assert stats.statistics_.route == "gram32"
+    np.testing.assert_allclose(stats.score(), h_score(X, y), rtol=RTOL)
+    with pytest.raises(PrecisionError, match="route='gram64'"):
+        stats.score("logme")
+    assert FeatureStatistics(metric="logme").partial_fit(X, y).statistics_.route == (
+        "gram64"
+    )
+
+
+def test_an_unknown_route_is_refused():
+    with pytest.raises(ValueError, match="route"):
+        FeatureStatistics(route="fast").partial_fit([[0.0], [1.0]], [0, 1])
