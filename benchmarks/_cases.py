@@ -2,16 +2,28 @@
 
 A group builds its inputs, times every case in the same run (so that ratios
 hold where absolute times, on a shared machine, do not) and returns its rows
-and the checks that the fast and the straightforward results agree.
+and the checks that the fast and the straightforward results agree. A case
+that raises is a row that says why (a Failure), never the end of the run.
 """
 
 import itertools
+import logging
+import re
 from dataclasses import dataclass, field
 
 import _data
+import _isolated
 import _reference
 import numpy as np
-from _timing import MIB, Timing, measure
+from _timing import (
+    MIB,
+    Failure,
+    Timing,
+    available_memory,
+    blas_threads,
+    describe,
+    measure,
+)
 
 from sktransfer import (
     FeatureStatistics,
@@ -22,13 +34,17 @@ from sktransfer import (
 from sktransfer._statistics import BlockStatistics
 from sktransfer.metrics import (
     conditional_entropy,
+    gbc_score,
     get_metric,
     get_scorer_names,
     h_score,
     leep_score,
     logme_score,
     score_combinations,
+    transrate_score,
 )
+
+GIB = 2**30
 
 
 @dataclass(frozen=True)
@@ -44,6 +60,10 @@ class Shapes:
     tasks: tuple  # (n_samples, n_tasks, n_features)
     blocks: tuple  # (n_samples, n_sources, n_features, n_classes)
     n_naive_pairs: int  # pairs scored by h_score(np.hstack), scaled to all
+    wide: tuple  # (n_samples, n_features, n_classes), dense float32
+    sparse: tuple  # (n_samples, n_features, n_classes, density), CSR float32
+    case_timeout: float  # seconds a wide or sparse case may run before it is ended
+    embedding_copies: int  # copies of one MiniLM layer stacked into the tiled case
 
 
 FULL = Shapes(
@@ -57,10 +77,14 @@ FULL = Shapes(
     tasks=(20_000, 20, 128),
     blocks=(20_000, 20, 128, 10),
     n_naive_pairs=10,
+    wide=(50, 20_000, 5),
+    sparse=(500, 100_000, 5, 1e-3),
+    case_timeout=60.0,
+    embedding_copies=25,  # 49,725 rows: the feature metrics' 50,000
 )
 QUICK = Shapes(
-    features=(5_000, 256, 20),
-    large_features=(10_000, 256, 50),
+    features=(3_000, 128, 20),
+    large_features=(6_000, 192, 50),
     large_repeats=1,
     labels=(100_000, 1_000, 100),
     probabilities=(5_000, 100, 10),
@@ -68,47 +92,89 @@ QUICK = Shapes(
     tasks=(2_000, 8, 32),
     blocks=(2_000, 8, 32, 5),
     n_naive_pairs=4,
+    # Still far wider than long, but small enough that a metric taking the
+    # dense route through a k x k matrix finishes in seconds.
+    wide=(50, 500, 5),
+    sparse=(100, 1_000, 5, 1e-2),
+    case_timeout=10.0,
+    embedding_copies=5,
 )
+
+
+@dataclass(frozen=True)
+class Limit:
+    """Absolute limits of every case of a group: wall seconds and peak MiB."""
+
+    seconds: float
+    mib: float
+
+
+# Every feature metric on wide dense and on sparse features, each case alone.
+LIMITS = {
+    "wide": Limit(seconds=1.0, mib=100.0),
+    "sparse": Limit(seconds=5.0, mib=500.0),
+}
+# Address space a wide or sparse worker may add: far beyond the limits, far
+# below the machine, so that a metric asking for a Gram matrix of 100,000
+# features fails at once with a MemoryError instead of swapping.
+_WORKER_MEMORY = 4 * GIB
 
 
 @dataclass
 class Row:
-    """One timed case; its ratio is taken against the row named ``baseline``."""
+    """One case; its ratio is taken against the row named ``baseline``.
+
+    ``timing`` is a Failure when the case raised or ran out of time.
+    """
 
     key: str
     label: str
-    timing: Timing
+    timing: Timing | Failure
     baseline: str | None = None
     shows_result: bool = False
 
 
 @dataclass
 class Group:
+    """The rows of a group, its ``check:`` lines and its other remarks."""
+
     name: str
     title: str
     rows: list = field(default_factory=list)
-    notes: list = field(default_factory=list)
+    notes: list = field(default_factory=list)  # printed as "check: ..."
+    remarks: list = field(default_factory=list)  # printed as "note: ..."
 
     def time(self, key, label, function, repeats, *, baseline=None, **options):
-        """Measure ``function``, add its row and return its result."""
-        timing = measure(function, repeats, **options)
+        """Measure ``function``, add its row and return its result (None if it
+        raised: the row then says why)."""
+        try:
+            timing = measure(function, repeats, **options)
+        except Exception as error:  # a failing case is a result, not a crash
+            timing = Failure(describe(error))
+        result = getattr(timing, "result", None)
         self.add(key, label, timing, baseline=baseline)
-        return timing.result
+        return result
 
     def add(self, key, label, timing, *, baseline=None):
         """Add a row keyed ``group.key``, its ratio taken to ``group.baseline``."""
+        shows_result = isinstance(timing, Timing) and np.isscalar(timing.result)
+        if isinstance(timing, Timing) and not shows_result:
+            timing.result = None  # a Gram matrix is not worth keeping to the end
         self.rows.append(
             Row(
                 key=f"{self.name}.{key}",
                 label=label,
                 timing=timing,
                 baseline=baseline and f"{self.name}.{baseline}",
-                shows_result=np.isscalar(timing.result),
+                shows_result=shows_result,
             )
         )
 
     def compare(self, what, fast, reference):
         """Note the relative difference of a result from a reference result."""
+        if fast is None or reference is None:
+            self.notes.append(f"{what}: not compared, a case failed")
+            return
         difference = abs(fast - reference) / max(abs(reference), 1e-300)
         self.notes.append(f"{what}: relative difference {difference:.1e}")
 
@@ -118,10 +184,12 @@ def _size(array):
 
 
 def features_group(name, shape, repeats, *, title_prefix):
-    """H-score (plain, regularised), LogME and the straightforward H-score.
+    """H-score (plain, regularised), LogME, TransRate, GBC, the straightforward
+    H-score, and the H-score of a float64 copy of the features.
 
     Next to the physical limits of any method that reads the features and
-    forms their second moments: one read of the array and one ``X.T @ X``.
+    forms their second moments: one read of the array and one ``X.T @ X``, in
+    float32 for the float32 features, in float64 for their float64 copy.
     """
     n_samples, n_features, n_classes = shape
     X, y = _data.class_features(n_samples, n_features, n_classes)
@@ -151,6 +219,14 @@ def features_group(name, shape, repeats, *, title_prefix):
     group.time(
         "logme", "logme_score", lambda: logme_score(X, y), repeats, baseline="gram"
     )
+    group.time(
+        "transrate",
+        "transrate_score",
+        lambda: transrate_score(X, y),
+        repeats,
+        baseline="gram",
+    )
+    group.time("gbc", "gbc_score", lambda: gbc_score(X, y), repeats, baseline="gram")
     reference = group.time(
         "reference",
         "straightforward H-score: np.cov, pinv",
@@ -159,7 +235,38 @@ def features_group(name, shape, repeats, *, title_prefix):
         baseline="gram",
     )
     group.compare("h_score vs the straightforward H-score", fast, reference)
+    # Last, after the straightforward H-score's own float64 copy is gone: at
+    # the large shape each copy is 3.1 GiB.
+    _float64_cases(group, X, y, repeats, fast)
     return group
+
+
+def _float64_cases(group, X, y, repeats, fast):
+    """The H-score of a float64 copy of ``X`` next to one float64 ``X.T @ X``.
+
+    The copy exists only while these two rows run.
+    """
+    size = X.size * np.dtype(np.float64).itemsize
+    available = available_memory()
+    # The copy, and half as much again for the rest of the process.
+    if available is not None and available < 1.5 * size:
+        group.remarks.append(
+            f"float64 rows skipped: the copy needs {size / GIB:.1f} GiB, "
+            f"{available / GIB:.1f} GiB available"
+        )
+        return
+    X64 = X.astype(np.float64)
+    group.time(
+        "gram64", "one X.T @ X, float64 copy (baseline)", lambda: X64.T @ X64, repeats
+    )
+    fast64 = group.time(
+        "h_score64",
+        "h_score, float64 copy",
+        lambda: h_score(X64, y),
+        repeats,
+        baseline="gram64",
+    )
+    group.compare("h_score of the float64 copy vs of float32", fast64, fast)
 
 
 def hscore_group(shapes, repeats):
@@ -343,8 +450,7 @@ def parallel_group(shapes, repeats):
         )
     group.compare(
         "largest score, n_jobs=-1 vs n_jobs=1",
-        float(np.max(results[-1])),
-        float(np.max(results[1])),
+        *(None if results[n] is None else float(np.max(results[n])) for n in (-1, 1)),
     )
     for n_jobs in (1, -1):
         group.time(
@@ -397,13 +503,22 @@ def combinations_group(shapes, repeats):
         repeats,
         baseline="singles",
     )
-    naive = measure(
-        lambda: [h_score(np.hstack([blocks[a], blocks[b]]), y) for a, b in sample], 1
-    )
     scale = len(pairs) / len(sample)
+    label = f"{len(pairs)} pairs, h_score(np.hstack), x{scale:.0f} of {len(sample)}"
+    try:
+        naive = measure(
+            lambda: [h_score(np.hstack([blocks[a], blocks[b]]), y) for a, b in sample],
+            1,
+        )
+    except Exception as error:  # a failing case is a result, not a crash
+        group.add("naive", label, Failure(describe(error)), baseline="singles")
+        group.notes.append(
+            "score_combinations vs h_score(np.hstack): not compared, a case failed"
+        )
+        return group
     group.add(
         "naive",
-        f"{len(pairs)} pairs, h_score(np.hstack), x{scale:.0f} of {len(sample)}",
+        label,
         Timing(
             wall=naive.wall * scale,
             cpu=naive.cpu * scale,
@@ -411,6 +526,11 @@ def combinations_group(shapes, repeats):
         ),
         baseline="singles",
     )
+    if scores is None:
+        group.notes.append(
+            "score_combinations vs h_score(np.hstack): not compared, a case failed"
+        )
+        return group
     error = max(
         abs(scores[pair] - value) / value
         for pair, value in zip(sample, naive.result, strict=True)
@@ -451,4 +571,196 @@ def suite_group(shapes, repeats):
             baseline="gram",
             trace_memory=not once,
         )
+    return group
+
+
+def feature_metric_names():
+    """The registered metrics that read features, in the registry's order."""
+    return [name for name in get_scorer_names() if get_metric(name).input == "features"]
+
+
+def _limits_group(name, title, make_inputs, arguments, shapes, repeats):
+    """Every feature metric on one input, each in a worker under a time limit."""
+    limit = LIMITS[name]
+    group = Group(
+        name,
+        f"{title}; every feature metric, each under {limit.seconds:g} s and "
+        f"{limit.mib:g} MiB",
+    )
+    names = feature_metric_names()
+    task = _isolated.Task(
+        make_inputs=make_inputs,
+        arguments=arguments,
+        names=tuple(names),
+        repeats=repeats,
+        stop_after=limit.seconds,
+        memory_cap=_WORKER_MEMORY,
+        blas_threads=blas_threads(),
+    )
+    results = _isolated.run(task, shapes.case_timeout)
+    for metric in names:
+        group.add(metric, metric, results[metric])
+    group.remarks.append(
+        f"each case in a worker process, ended after {shapes.case_timeout:g} s; a "
+        f"first run over {limit.seconds:g} s is not repeated"
+    )
+    return group
+
+
+def wide_group(shapes, repeats):
+    n_samples, n_features, n_classes = shapes.wide
+    return _limits_group(
+        "wide",
+        f"Wide features: {n_samples:,} x {n_features:,} dense float32, "
+        f"{n_classes} classes",
+        _data.class_features,
+        shapes.wide,
+        shapes,
+        repeats,
+    )
+
+
+def sparse_group(shapes, repeats):
+    n_samples, n_features, n_classes, density = shapes.sparse
+    return _limits_group(
+        "sparse",
+        f"Sparse features: {n_samples:,} x {n_features:,} CSR float32, density "
+        f"{density:g}, {n_classes} classes",
+        _data.sparse_class_features,
+        shapes.sparse,
+        shapes,
+        repeats,
+    )
+
+
+ROUTES = ("gram32", "gram64", "qr", "dual")
+
+
+class _Records(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.records = []
+
+    def emit(self, record):
+        self.records.append(record)
+
+
+def engine_route(X, y):
+    """Which route of the engine served ``h_score(X, y)``, and how that is known.
+
+    Read from the debug records of the logger "sktransfer" during one call:
+    the routes named by records that speak of a route (or carry a ``route``
+    attribute), in order, the last one the route that served; a route the
+    engine tried and left shows as ``gram32 -> gram64``. Else from the
+    ``route`` attribute of the statistics the engine builds; "?" if it
+    reports neither.
+    """
+    logger = logging.getLogger("sktransfer")
+    handler, level = _Records(), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        h_score(X, y)
+    except Exception as error:  # reported, not raised
+        return f"? (h_score raised {describe(error)})"
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    trail = []
+    for record in handler.records:
+        message = record.getMessage().lower()
+        named = [getattr(record, "route", None)]
+        if "route" in message:
+            named += re.findall(r"[a-z0-9]+", message)
+        for route in named:
+            if route in ROUTES and (not trail or trail[-1] != route):
+                trail.append(route)
+    if trail:
+        return f"{trail[-1]} (log{': ' + ' -> '.join(trail) if len(trail) > 1 else ''})"
+    try:  # private names of an engine being rewritten: imported here, if at all
+        from sktransfer._statistics import SufficientStatistics
+        from sktransfer.metrics._hscore import h_score_from_statistics
+
+        classes, codes = np.unique(y, return_inverse=True)
+        stats = SufficientStatistics.from_data(X, codes.reshape(-1, 1), [classes.size])
+        h_score_from_statistics(stats)
+    except Exception as error:  # reported, not raised
+        return f"? (the statistics raised {describe(error)})"
+    route = getattr(stats, "route", None)
+    return f"{route} (statistics)" if route else "? (the engine reports none)"
+
+
+def embeddings_group(shapes, repeats):
+    """The H-score of real embeddings: each MiniLM layer, and one layer tiled.
+
+    Each next to one float32 ``X.T @ X`` of the same array, with the engine's
+    route. The embeddings have one exact linear constraint (a direction at
+    float32 rounding level), which a correct H-score counts as zero; stacking
+    copies of the rows keeps it exact and leaves the H-score unchanged.
+    """
+    loaded = _data.minilm_layers()
+    if loaded is None:
+        group = Group("embeddings", "Real embeddings: MiniLM layers on docstrings")
+        group.remarks.append(
+            f"skipped: {_data.EMBEDDINGS_NAME} (the project's shared data, beside "
+            "the repository) is not there"
+        )
+        return group
+    layers, labels = loaded
+    n_layers, n_samples, n_features = layers.shape
+    copies = shapes.embedding_copies
+    group = Group(
+        "embeddings",
+        f"Real embeddings: {n_layers} MiniLM layers of {n_samples:,} x {n_features} "
+        f"float32, {np.unique(labels).size} classes; the last layer x{copies} "
+        f"({copies * n_samples:,} rows)",
+    )
+    scores, differences, routes = [], [], []
+    for index in range(n_layers):
+        X = np.ascontiguousarray(layers[index])
+        group.time(
+            f"gram{index}",
+            f"layer {index}: one X.T @ X (baseline)",
+            lambda X=X: X.T @ X,
+            repeats,
+        )
+        score = group.time(
+            f"h_score{index}",
+            f"layer {index}: h_score",
+            lambda X=X: h_score(X, labels),
+            repeats,
+            baseline=f"gram{index}",
+        )
+        scores.append(score)
+        if score is not None:
+            reference = _reference.h_score(X, labels)
+            differences.append(f"{index} {abs(score - reference) / abs(reference):.0e}")
+        routes.append(f"layer {index} {engine_route(X, labels)}")
+    # Not a check: pinv's default cut-off (1e-15 of the largest eigenvalue)
+    # keeps directions at float32 rounding level that the H-score drops.
+    group.remarks.append(
+        "straightforward H-score (np.cov, pinv) vs h_score, relative difference "
+        "by layer: " + ", ".join(differences)
+    )
+    last = n_layers - 1
+    tiled = np.tile(layers[last], (copies, 1))
+    tiled_labels = np.tile(labels, copies)
+    group.time(
+        "gram_tiled",
+        f"layer {last} x{copies}: one X.T @ X (baseline)",
+        lambda: tiled.T @ tiled,
+        repeats,
+    )
+    score = group.time(
+        "h_score_tiled",
+        f"layer {last} x{copies}: h_score",
+        lambda: h_score(tiled, tiled_labels),
+        repeats,
+        baseline="gram_tiled",
+    )
+    group.compare(
+        f"h_score of layer {last} x{copies} vs of layer {last}", score, scores[last]
+    )
+    routes.append(f"layer {last} x{copies} {engine_route(tiled, tiled_labels)}")
+    group.remarks.append("route of h_score: " + "; ".join(routes))
     return group

@@ -1,6 +1,11 @@
-"""Synthetic inputs with structure, so that every score is far from its extremes."""
+"""Inputs of the benchmarks: synthetic ones with structure, so that every score is
+far from its extremes, and real embeddings where the project's shared data has them.
+"""
+
+from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sp
 
 # Scale of the class means against unit noise: at 1,024 features and 100 classes
 # the H-score lands near half its maximum, neither 0 nor saturated.
@@ -19,6 +24,25 @@ def class_features(n_samples, n_features, n_classes, *, seed=0, dtype=np.float32
     for start in range(0, n_samples, _ROWS_PER_STEP):
         rows = slice(start, start + _ROWS_PER_STEP)
         X[rows] += means[y[rows]]
+    return X, y
+
+
+def sparse_class_features(n_samples, n_features, n_classes, density, *, seed=0):
+    """A CSR matrix of float32 features with a share ``density`` stored, and labels.
+
+    The stored entries are unit Gaussian noise plus their column's mean in the
+    row's class, so the classes differ on the entries they store. Positions
+    are drawn uniformly (a repeated position is stored once, as the sum).
+    """
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, n_classes, n_samples)
+    n_stored = round(density * n_samples * n_features)
+    rows = rng.integers(0, n_samples, n_stored)
+    columns = rng.integers(0, n_features, n_stored)
+    means = CLASS_SEPARATION * rng.standard_normal((n_classes, n_features), np.float32)
+    values = rng.standard_normal(n_stored, np.float32) + means[y[rows], columns]
+    X = sp.csr_matrix((values, (rows, columns)), shape=(n_samples, n_features))
+    X.sum_duplicates()
     return X, y
 
 
@@ -90,3 +114,21 @@ def correlated_blocks(n_samples, n_sources, n_features, n_classes, *, seed=0):
         for _ in range(n_sources)
     ]
     return blocks, y
+
+
+# Real embeddings of a real model, in the project's shared data next to the
+# repository (see the README beside the file); absent from other checkouts.
+EMBEDDINGS_NAME = "shared/data/minilm_docstrings/minilm_layers.npz"
+EMBEDDINGS = Path(__file__).resolve().parents[2].joinpath(*EMBEDDINGS_NAME.split("/"))
+
+
+def minilm_layers():
+    """The MiniLM layers ``(7, 1989, 384)`` float32 and their labels, or None.
+
+    Mean-pooled hidden states of every layer of all-MiniLM-L6-v2 on 1,989
+    docstrings of Python's standard library, labelled by their package.
+    """
+    if not EMBEDDINGS.is_file():
+        return None
+    with np.load(EMBEDDINGS, allow_pickle=False) as data:
+        return data["layers"], data["labels"]

@@ -30,15 +30,38 @@ class Timing:
     result: object = None
 
 
-def measure(function, repeats, *, in_children=False, trace_memory=True):
+@dataclass
+class Failure:
+    """A case that raised, ran out of time or lost its worker: why, on one line.
+
+    Its row shows the reason instead of times, and every target that reads
+    the row is a MISS.
+    """
+
+    reason: str
+
+
+def describe(error):
+    """The first line of an exception, after its type: what a failed row shows."""
+    lines = str(error).strip().splitlines()
+    text = f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def measure(
+    function, repeats, *, in_children=False, trace_memory=True, stop_after=None
+):
     """Time ``function()`` as the best of ``repeats`` runs after one traced run.
 
     The first run is both the warm-up (page faults on fresh allocations,
     worker start-up, caches) and the memory measurement: tracemalloc sees
     every buffer numpy allocates, but tracing would slow the Python-level
-    parts of the timed runs, so those run untraced.
+    parts of the timed runs, so those run untraced. When that first run
+    alone takes longer than ``stop_after`` seconds, its own time is the result
+    (a case that far over a limit needs no best of several).
     """
     gc.collect()
+    wall, cpu = time.perf_counter(), time.process_time()
     if trace_memory:
         tracemalloc.start()
         try:
@@ -48,6 +71,14 @@ def measure(function, repeats, *, in_children=False, trace_memory=True):
             tracemalloc.stop()
     else:
         result, peak = function(), 0
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    if stop_after is not None and wall > stop_after:
+        return Timing(
+            wall=wall,
+            cpu=None if in_children else cpu,
+            peak_mib=peak / MIB,
+            result=result,
+        )
     walls, cpus = [], []
     for _ in range(repeats):
         gc.collect()
@@ -86,3 +117,28 @@ def machine_description():
         f"Python {platform.python_version()}, numpy {np.__version__}, "
         f"scipy {scipy.__version__}; {blas_description()}",
     ]
+
+
+def available_memory():
+    """Bytes of memory available to new allocations, or None where unknown."""
+    try:
+        with open("/proc/meminfo") as file:
+            for line in file:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def blas_threads():
+    """The largest thread count of the BLAS libraries loaded, or None if none is."""
+    from threadpoolctl import threadpool_info
+
+    counts = [
+        info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"
+    ]
+    return max(counts, default=None)
