@@ -207,7 +207,10 @@ def combination_scores(blocks, y, *, metric, max_order, n_jobs, names=None):
         _warn_if_few_samples(blocks, combinations, n_samples, max(n_classes))
 
     parallel = partial(threaded, n_jobs=n_jobs, progress="scoring sources")
-    if metric.statistics is None:
+    # Wide blocks side by side: the joint k x k scatter would dwarf the data,
+    # so each combination is scored on its own, by the engine's dual route.
+    wide = sum(block.shape[1] for block in blocks) > n_samples
+    if metric.statistics is None or (wide and len(combinations) > len(blocks)):
         y_columns = np.asarray(y).reshape(n_samples, -1)
         scores = parallel(
             delayed(_score_concatenation)(metric.score, blocks, c, y_columns)
