@@ -341,3 +341,17 @@ def ill_conditioned_task(
     V, _ = np.linalg.qr(rng.standard_normal((n_features, n_features)))
     X = (U * s) @ V.T + offset * rng.standard_normal(n_features)
     return X.astype(dtype), y
+
+
+def shifted_task(cond, ratio, dtype=np.float64, seed=0):
+    """:func:`ill_conditioned_task`'s features moved ``ratio`` spreads from the origin.
+
+    The centred features (``offset=0``) plus, in float64 and before rounding
+    to ``dtype``, a shift of each feature by ``ratio`` times its own standard
+    deviation, with a random sign: every feature's mean is ``ratio`` spreads
+    from the origin, so the ratio of its raw to its centred norm is ``sqrt(1 +
+    ratio**2)``. The H-score does not change under the shift.
+    """
+    X, y = ill_conditioned_task(cond, np.float64, seed=seed, offset=0.0)
+    signs = np.random.default_rng(seed + 1).choice([-1.0, 1.0], X.shape[1])
+    return (X + ratio * X.std(axis=0) * signs).astype(dtype), y
