@@ -370,7 +370,9 @@ def _deflated_kernel(X, mean, scale, route):
     return factor
 
 
-def statistics_of(X, codes=None, n_classes=(), *, name="X", route=None):
+def statistics_of(
+    X, codes=None, n_classes=(), *, name="X", route=None, norm_moments=True
+):
     """The engine's statistics of ``X``: dual when samples are fewer than features.
 
     Statistics that will be merged (streaming, Dask) are built with an explicit
@@ -379,4 +381,6 @@ def statistics_of(X, codes=None, n_classes=(), *, name="X", route=None):
     """
     if route is None and X.shape[0] < X.shape[1]:
         return DualStatistics.from_data(X, codes, tuple(n_classes), name=name)
-    return SufficientStatistics.from_data(X, codes, n_classes, name=name, route=route)
+    return SufficientStatistics.from_data(
+        X, codes, n_classes, name=name, route=route, norm_moments=norm_moments
+    )

@@ -246,7 +246,15 @@ class SufficientStatistics(_ClassMoments):
 
     @classmethod
     def from_data(
-        cls, X, codes=None, n_classes=(), *, chunk_rows=None, name="X", route=None
+        cls,
+        X,
+        codes=None,
+        n_classes=(),
+        *,
+        chunk_rows=None,
+        name="X",
+        route=None,
+        norm_moments=True,
     ):
         """Summarise features and label codes in one pass over row chunks.
 
@@ -268,6 +276,9 @@ class SufficientStatistics(_ClassMoments):
             By default the cheapest for the dtype: "gram32" for float32 and
             narrower input, "gram64" otherwise. A Gram route whose squares
             would overflow or underflow falls back to "qr".
+        norm_moments : bool, default=True
+            Gather the fourth moments of the centred row norms, which only the
+            Ledoit-Wolf shrinkage reads; they cost another look at each chunk.
 
         Returns
         -------
@@ -279,12 +290,20 @@ class SufficientStatistics(_ClassMoments):
         if route is None:
             route = "gram32" if eps >= _FLOAT32_EPS else "gram64"
         if route != "qr":
-            pass_ = _gram_pass(X, codes, n_classes, route, chunk_rows, name)
+            pass_ = _gram_pass(
+                X, codes, n_classes, route, chunk_rows, name, norm_moments
+            )
             if pass_ is None:  # squares out of the route's range: QR does not square
                 route = "qr"
         if route == "qr":
             total, scatter, _, _ = _one_pass(
-                [X], codes, n_classes, chunk_rows=chunk_rows, names=[name], qr=True
+                [X],
+                codes,
+                n_classes,
+                chunk_rows=chunk_rows,
+                names=[name],
+                qr=True,
+                norm_moments="all" if norm_moments else None,
             )
             gram, block_rows = None, 1
         else:
@@ -327,7 +346,12 @@ class SufficientStatistics(_ClassMoments):
                 "route %s refused (%s); recomputing on %s", self.route, reason, route
             )
             self._refined = type(self).from_data(
-                X, codes, n_classes, name=name, route=route
+                X,
+                codes,
+                n_classes,
+                name=name,
+                route=route,
+                norm_moments=self.fourth is not None,
             )
         return self._refined
 
@@ -787,7 +811,9 @@ def _one_pass(
     return total, scatter, use_qr, eps
 
 
-def _gram_pass(X, codes, n_classes, route, chunk_rows=None, name="X"):
+def _gram_pass(
+    X, codes, n_classes, route, chunk_rows=None, name="X", norm_moments=True
+):
     """Moments and Gram matrix of ``X`` on a Gram route, in one pass over rows.
 
     Every chunk is centred at one pilot mean (the first chunk's, rounded to the
@@ -842,6 +868,8 @@ def _gram_pass(X, codes, n_classes, route, chunk_rows=None, name="X"):
                 shape=(n_total, centred.shape[0]),
             )
             class_sums += indicator @ centred
+        if not norm_moments:
+            continue
         # Squared row norms for the Ledoit-Wolf moments, about the pilot.
         with np.errstate(over="ignore", invalid="ignore"):
             norms = np.einsum("ij,ij->i", centred, centred).astype(np.float64)
@@ -862,15 +890,18 @@ def _gram_pass(X, codes, n_classes, route, chunk_rows=None, name="X"):
     cc = float(c @ c)
     scatter = gram - n * np.outer(c, c)
     np.fill_diagonal(scatter, np.maximum(np.diag(scatter), 0.0))
-    with np.errstate(over="ignore", invalid="ignore"):
-        fourth = (
-            fourth
-            - 4 * float(c @ third)
-            + 4 * float(c @ gram_c)
-            + 2 * cc * trace_p
-            - 3 * n * cc * cc
-        )
-        third = third - trace_p * c - 2 * gram_c + 2 * n * cc * c
+    if not norm_moments:
+        fourth = third = None
+    else:
+        with np.errstate(over="ignore", invalid="ignore"):
+            fourth = (
+                fourth
+                - 4 * float(c @ third)
+                + 4 * float(c @ gram_c)
+                + 2 * cc * trace_p
+                - 3 * n * cc * cc
+            )
+            third = third - trace_p * c - 2 * gram_c + 2 * n * cc * c
     mean = pilot.astype(np.float64) + c
     with np.errstate(invalid="ignore", divide="ignore"):
         class_deviations = np.where(

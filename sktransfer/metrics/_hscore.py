@@ -101,8 +101,9 @@ def h_score(X, y, *, shrinkage=None):
     given, by an estimate of each route's rounding under the probabilistic
     model of Higham and Mary (2019): the scatter is formed on the cheapest
     route whose estimate meets that (a float32 Gram matrix for float32
-    features, a float64 one, then Householder QR), and factored by Cholesky, with an eigendecomposition only
-    for rank-deficient features. With fewer samples than features the
+    features, a float64 one, then Householder QR), and factored by Cholesky,
+    with an eigendecomposition only for rank-deficient features. With fewer
+    samples than features the
     ``n_samples x n_samples`` kernel serves instead, and sparse input stays
     sparse. See the user guide's page on numerical robustness.
 
@@ -159,7 +160,12 @@ def h_score(X, y, *, shrinkage=None):
             FewSamplesWarning,
             stacklevel=3,  # past validate_params' wrapper, to the caller's line
         )
-    stats = statistics_of(X, codes, [c.size for c in classes])
+    stats = statistics_of(
+        X,
+        codes,
+        [c.size for c in classes],
+        norm_moments=shrinkage == "ledoit_wolf",
+    )
     scores = h_score_from_statistics(stats, shrinkage=shrinkage)
     return scores if np.ndim(y) == 2 else float(scores[0])
 
