@@ -1,6 +1,7 @@
 """Tests of LEEP, NLEEP and the soft conditional entropy against their definitions."""
 
 import math
+import warnings
 from collections import defaultdict
 
 import numpy as np
@@ -8,8 +9,10 @@ import pytest
 import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sklearn.cluster import KMeans
 from sklearn.datasets import load_digits, load_iris
 from sklearn.decomposition import PCA
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.mixture import GaussianMixture
 from sklearn.neighbors import KNeighborsClassifier
@@ -22,6 +25,7 @@ from sktransfer.metrics import (
     LEEPScorer,
     NLEEPScorer,
     _entropy,
+    _leep,
     conditional_entropy,
     get_metric,
     get_scorer,
@@ -75,7 +79,12 @@ def reference_soft_conditional_entropy(y, theta):
 
 
 def reference_nleep(X, y, *, variance, n_components, seed, covariance_type="diag"):
-    """Li et al. (2021): PCA to the share of variance, a GMM, then LEEP."""
+    """Li et al. (2021): PCA to the share of variance, a GMM, then LEEP.
+
+    scikit-learn's GaussianMixture with its defaults, but for diagonal
+    components a tolerance of 1e-3 per reduced feature, as nleep_score's Notes
+    document.
+    """
     X = np.asarray(X, dtype=np.float64)
     centred = X - X.mean(axis=0)
     eigenvalues, eigenvectors = np.linalg.eigh(centred.T @ centred / (len(X) - 1))
@@ -84,10 +93,19 @@ def reference_nleep(X, y, *, variance, n_components, seed, covariance_type="diag
     # The fewest components that explain more than `variance` of the variance.
     k = next(i + 1 for i, share in enumerate(explained) if share > variance)
     Z = centred @ eigenvectors[:, :k] / math.sqrt(np.mean(eigenvalues[:k]))
+    tol = 1e-3 * k if covariance_type == "diag" else 1e-3
     mixture = GaussianMixture(
-        n_components, covariance_type=covariance_type, random_state=seed
+        n_components, covariance_type=covariance_type, tol=tol, random_state=seed
     ).fit(Z)
     return reference_leep(y, mixture.predict_proba(Z))
+
+
+def class_features(n, n_features, n_classes, seed):
+    """Gaussian features around a random centre per class, and the labels."""
+    rng = np.random.default_rng(seed)
+    y = rng.permutation(np.arange(n) % n_classes)
+    centres = rng.standard_normal((n_classes, n_features))
+    return centres[y] + rng.standard_normal((n, n_features)), y
 
 
 def random_proba(rng, n, n_z, concentration=0.3):
@@ -440,6 +458,105 @@ def test_nleep_options():
     assert sparse == pytest.approx(nleep_score(X, y, random_state=0), rel=1e-9)
     # Five components per class, but never more than the samples.
     assert np.isfinite(nleep_score(X[::15], y[::15], random_state=0))
+
+
+@pytest.mark.parametrize(("tol", "max_iter"), [(0.0, 6), (1e-3, 100)])
+def test_diagonal_em_matches_scikit_learn_from_the_same_start(
+    tol, max_iter, monkeypatch
+):
+    X, _ = class_features(240, 4, 3, seed=0)
+    Z = X * [1.0, 3.0, 0.5, 1e-3]  # unequal spreads: the variances matter
+    labels = KMeans(8, n_init=1, random_state=0).fit(Z).labels_
+    counts = np.bincount(labels, minlength=8)
+    members = [Z[labels == k] for k in range(8)]
+    reference = GaussianMixture(
+        8,
+        covariance_type="diag",
+        tol=tol,
+        max_iter=max_iter,
+        weights_init=counts / len(Z),
+        means_init=[m.mean(axis=0) for m in members],
+        precisions_init=[1 / (m.var(axis=0) + 1e-6) for m in members],
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        expected = reference.fit(Z).predict_proba(Z)
+    for chunk_bytes in (_leep._CHUNK_BYTES, 8 * (8 + 2 * 4) * 13):  # 13 rows
+        monkeypatch.setattr(_leep, "_CHUNK_BYTES", chunk_bytes)
+        posteriors, converged = _leep._diagonal_mixture_posteriors(
+            Z, labels, 8, tol=tol, max_iter=max_iter
+        )
+        assert converged == reference.converged_
+        np.testing.assert_allclose(posteriors, expected, rtol=1e-9, atol=1e-12)
+
+
+def test_nleep_is_invariant_to_an_offset_of_the_features():
+    X, y = class_features(300, 6, 3, seed=1)
+    for pca_variance in (0.8, None):
+        expected = nleep_score(X, y, pca_variance=pca_variance, random_state=0)
+        # 1e10 + x keeps x to about 1e-6: the score, to about as much.
+        shifted = nleep_score(X + 1e10, y, pca_variance=pca_variance, random_state=0)
+        assert shifted == pytest.approx(expected, rel=1e-5)
+
+
+@pytest.mark.parametrize("factor", [2.0**-600, 1e-300, 1e300, 2.0**900])
+def test_nleep_of_features_near_the_ends_of_float64_is_their_score(factor):
+    X, y = class_features(120, 3, 3, seed=5)
+    expected = nleep_score(X, y, random_state=0)
+    assert nleep_score(X * factor, y, random_state=0) == pytest.approx(
+        expected, rel=1e-9
+    )
+
+
+@pytest.mark.parametrize("shape", [(200, 12), (40, 300)], ids=["tall", "wide"])
+def test_sparse_features_give_the_dense_score(shape):
+    rng = np.random.default_rng(2)
+    n_samples, n_features = shape
+    y = rng.permutation(np.arange(n_samples) % 4)
+    dense = rng.standard_normal(shape) * (rng.random(shape) < 0.1)
+    dense[np.arange(n_samples), y] = 3.0  # a sparse column per class
+    expected = nleep_score(dense, y, random_state=0)
+    assert nleep_score(sp.csr_array(dense), y, random_state=0) == pytest.approx(
+        expected, rel=1e-9
+    )
+
+
+def test_wide_features_match_the_reference():
+    X, y = class_features(40, 90, 3, seed=6)  # PCA from the 40 x 40 kernel
+    expected = reference_nleep(X, y, variance=0.8, n_components=15, seed=0)
+    assert nleep_score(X, y, random_state=0) == pytest.approx(expected, rel=1e-6)
+
+
+def test_nleep_of_very_wide_features_is_finite():
+    X, y = class_features(50, 20_000, 2, seed=7)
+    score = nleep_score(X, y, random_state=0)
+    assert np.isfinite(score) and score <= 0
+
+
+def test_kmeans_of_many_rows_is_seeded_from_a_sample_of_them(monkeypatch):
+    X, y = class_features(600, 5, 3, seed=4)
+    everywhere = nleep_score(X, y, random_state=0)
+    seeded_from, original = [], _leep.kmeans_plusplus
+
+    def kmeans_plusplus(Z, *args, **kwargs):
+        seeded_from.append(len(Z))
+        return original(Z, *args, **kwargs)
+
+    monkeypatch.setattr(_leep, "_SEEDING_ROWS", 50)
+    monkeypatch.setattr(_leep, "_SEEDING_ROWS_PER_COMPONENT", 2)
+    sampled = nleep_score(X, y, random_state=0)
+    monkeypatch.setattr(_leep, "kmeans_plusplus", kmeans_plusplus)
+    assert nleep_score(X, y, random_state=np.random.RandomState(0)) == sampled
+    assert seeded_from == [50]  # 15 components: max(50, 2 * 15) rows
+    assert sampled == pytest.approx(everywhere, abs=0.05)
+
+
+def test_nleep_warns_when_em_stops_before_converging(monkeypatch):
+    X, y = class_features(200, 4, 3, seed=8)
+    monkeypatch.setattr(_leep, "_MAX_ITER", 1)
+    with pytest.warns(ConvergenceWarning, match="did not converge in 1 EM"):
+        score = nleep_score(X, y, random_state=0)
+    assert np.isfinite(score)
 
 
 @pytest.mark.parametrize(
