@@ -175,6 +175,10 @@ class DualStatistics(_ClassMoments):
             return 4 * _FLOAT64_EPS * largest * np.sqrt(m)
         return _FLOAT64_EPS * (np.sqrt(self.n_features) + 2 * np.sqrt(m)) * largest
 
+    def spectral_error(self):
+        """:meth:`kernel_error` of the unscaled kernel; None on "dual-qr"."""
+        return None if self.route == "dual-qr" else self.kernel_error(scaled=False)
+
     def sample_axes(self, *, scaled=False):
         """Singular values (descending, all of them) and left singular vectors.
 

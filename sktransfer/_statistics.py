@@ -514,6 +514,25 @@ class SufficientStatistics(_ClassMoments):
             return self._gram
         return self._factor.T @ self._factor
 
+    def spectral_error(self):
+        """Estimate of the rounding in the eigenvalues of the scatter ``S``.
+
+        In the units of ``S``: the spectral norm of the Gram route's rounding
+        under :meth:`gram_rounding`'s model (diagonal sums drift by ``sqrt(b)
+        u``; entries of either sign add a random matrix of norm about ``2
+        sqrt(k)`` times their size), relative to the largest diagonal entry.
+        None on the QR route, which is final.
+        """
+        if self.route == "qr" or self._gram is None:
+            return None
+        u, b = self.gram_rounding()
+        k = self.n_features
+        return (
+            u
+            * (np.sqrt(b) + 2.0 * np.sqrt(k) * (np.sqrt(b) + 1.0))
+            * float(np.diag(self._gram).max(initial=0.0))
+        )
+
     def gram_rounding(self):
         """``(u, b)``: the unit roundoff of the route and its longest sum.
 

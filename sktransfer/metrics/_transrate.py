@@ -3,6 +3,7 @@
 from numbers import Real
 
 import numpy as np
+import scipy.linalg
 import scipy.sparse as sp
 from sklearn.utils import gen_batches
 from sklearn.utils._param_validation import (
@@ -10,14 +11,26 @@ from sklearn.utils._param_validation import (
     validate_params,
 )
 
-from sktransfer._statistics import SufficientStatistics
+from sktransfer._dual import statistics_of
+from sktransfer._statistics import Uncertified, certified
 from sktransfer._validation import check_features, input_epsilon
 from sktransfer.metrics._class_labels import encode_classes
 from sktransfer.metrics._scorer import _FeatureScorer
 
 # Bytes of float64 scratch for the rows and Gram matrices of a batch of classes.
 _BATCH_BYTES = 64 * 2**20
+# Classes whose Gram matrix has at most this many rows are computed in stacks:
+# alone, the calls would cost more than their arithmetic.
+_STACK_SIDE = 64
+# Power iteration for the largest eigenvalue of a Gram matrix, which sets only
+# the rank cut: at most so many steps, until it changes by less than so much.
+_POWER_STEPS = 10
+_POWER_CHANGE = 1e-2
+# Below this many nats per dimension, a log-determinant comes from eigenvalues:
+# the rounding of a Cholesky factor would be more than 1e-13 of it.
+_SMALL_RATE = 1e-3
 _FLOAT64_EPS = float(np.finfo(np.float64).eps)
+_POTRF, _PSTRF = scipy.linalg.get_lapack_funcs(("potrf", "pstrf"), dtype=np.float64)
 
 _EPS_CONSTRAINT = [Interval(Real, 0, None, closed="neither")]
 
@@ -110,76 +123,302 @@ def transrate_score(X, y, *, eps=1e-4):
     """
     X = check_features(X)
     classes, codes = encode_classes(y, n_samples=X.shape[0], metric="TransRate")
-    stats = SufficientStatistics.from_data(X)
-    n = stats.n_samples
-    singular, _ = stats.spectrum()
-    singular = singular[singular > stats.rank_tolerance()]
-    with np.errstate(over="ignore"):
-        rate = 0.5 * np.sum(np.log1p(singular**2 / (n * eps)))
-    if not np.isfinite(rate):
-        raise _too_large(eps)
+    # The class terms are centred at the mean, not re-centred: it is taken
+    # from the float64 Gram route at least, whose mean is exact to float64.
+    wide = X.shape[0] < X.shape[1]
+    stats = statistics_of(X, route=None if wide else "gram64", norm_moments=False)
+    rate = certified(stats, lambda s: _coding_rate(s, eps))
     counts = np.bincount(codes[:, 0], minlength=classes[0].size)
     logdets = _class_log_determinants(X, codes[:, 0], counts, stats.mean, eps)
-    return float(rate - 0.5 * np.sum(counts * logdets) / n)
+    return float(rate - 0.5 * np.sum(counts * logdets) / stats.n_samples)
+
+
+def _coding_rate(stats, eps):
+    """``R(Z) = 1/2 log det(I + S / (n eps))`` over the directions kept.
+
+    Directions of the centred features below the engine's rank cut (the
+    input's rounding) count as zero. On a Gram route the decision needs the
+    route's rounding far below the cut wherever a singular value is near or
+    below it; otherwise the statistics are refused and the next route serves.
+    """
+    n = stats.n_samples
+    singular = stats.singular_values()
+    tau = stats.rank_tolerance()
+    error = stats.spectral_error()
+    kept = singular > tau
+    if (
+        error is not None
+        and np.any(singular**2 <= 4.0 * error)
+        and (error > 0.25 * tau**2)
+    ):
+        raise Uncertified(error, "its rounding hides the numerical rank")
+    with np.errstate(over="ignore"):
+        rate = 0.5 * np.sum(np.log1p(singular[kept] ** 2 / (n * eps)))
+    if not np.isfinite(rate):
+        raise _too_large(eps)
+    return rate
 
 
 def _class_log_determinants(X, codes, counts, mean, eps):
     """``log det(I + Z_c^T Z_c / (n_c eps))`` of each class, ``Z_c = X_c - mean``.
 
-    Classes are taken largest first in batches that fit ``_BATCH_BYTES``:
-    a batch's rows are gathered into one zero-padded array of shape
-    ``(n_batch, n_rows, n_features)``, so that one batched product and one
-    batched eigendecomposition serve the whole batch (zero rows add nothing
-    to a Gram matrix, and their zero eigenvalues nothing to the determinant).
+    Classes are taken largest first. One whose Gram matrix (the smaller of
+    ``Z_c Z_c^T`` and ``Z_c^T Z_c``) has more than ``_STACK_SIDE`` rows is
+    computed alone, by BLAS products over pieces of its data. Smaller ones go
+    in batches that fit ``_BATCH_BYTES``: a batch's rows are gathered into one
+    zero-padded array of shape ``(n_batch, n_rows, n_features)``, so that one
+    batched product serves the whole batch (zero rows add nothing to a Gram
+    matrix) and, where none is rank-deficient, one batched Cholesky.
     """
     n_features = X.shape[1]
+    input_eps = input_epsilon(X.dtype)
     order = np.argsort(codes, kind="stable")  # sample indices grouped by class
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
     by_size = np.argsort(-counts, kind="stable")
     logdets = np.empty(counts.size)
 
     position = 0
-    while position < counts.size:  # one iteration per batch of classes
+    while position < counts.size:  # one iteration per class or batch of classes
         size = int(counts[by_size[position]])
-        dual = size <= n_features  # the smaller Gram matrix: Z_c Z_c^T
-        side = size if dual else n_features
-        rows_per_class = size if dual else min(size, max(n_features, 1024))
-        per_class = 8 * (side * side + rows_per_class * n_features)
-        n_batch = max(1, _BATCH_BYTES // per_class)
-        batch = by_size[position : position + n_batch]
-        position += batch.size
-
-        gram = np.zeros((batch.size, side, side))
         with np.errstate(over="ignore", invalid="ignore"):
-            for rows in gen_batches(size, rows_per_class):
-                block = _gather(X, order, starts[batch], counts[batch], rows, mean)
-                if dual:
-                    gram += block @ block.transpose(0, 2, 1)
-                else:
-                    gram += block.transpose(0, 2, 1) @ block
+            if min(size, n_features) > _STACK_SIDE:
+                batch = by_size[position : position + 1]
+                start = starts[batch[0]]
+                gram = _class_gram(X, order[start : start + size], mean)[None]
+            else:
+                batch, gram = _stacked_grams(
+                    X, order, starts, counts, by_size[position:], mean
+                )
             gram /= (counts[batch] * eps)[:, None, None]
-        if not np.isfinite(gram).all():
+            # At least every entry of G v and v^T G v for entries of v at
+            # most 1: where it is finite, the power iteration cannot overflow.
+            scale = gram.shape[1] * np.trace(gram, axis1=1, axis2=2)
+        position += batch.size
+        if not (np.isfinite(gram).all() and np.isfinite(scale).all()):
             raise _too_large(eps)
         logdets[batch] = _log_det_identity_plus(
-            gram, np.maximum(counts[batch], n_features), input_epsilon(X.dtype)
+            gram, np.maximum(counts[batch], n_features), input_eps
         )
     return logdets
+
+
+def _class_gram(X, samples, mean):
+    """The Gram matrix of one class's centred rows ``Z = X[samples] - mean``.
+
+    ``Z Z^T`` (the dual) when the class has no more samples than features,
+    ``Z^T Z`` otherwise, summed over pieces of at most ``_BATCH_BYTES`` of
+    float64: pieces of columns for the dual, of rows otherwise. Of sparse rows,
+    the dual densifies only the columns with a stored entry: every other
+    column of ``Z`` is ``-mean_j`` throughout and adds ``mean_j^2`` to every
+    entry of ``Z Z^T``.
+    """
+    n_samples, n_features = samples.size, X.shape[1]
+    constant = 0.0
+    if n_samples > n_features:  # Z^T Z = sum of B B^T over pieces B^T of rows
+        step = max(1, _BATCH_BYTES // (8 * n_features))
+        pieces = (
+            _centred(X[samples[rows]], mean).T for rows in gen_batches(n_samples, step)
+        )
+    else:
+        if sp.issparse(X):
+            X = X[samples]
+            stored = np.unique(X.indices)
+            absent = np.ones(n_features, dtype=bool)
+            absent[stored] = False
+            constant = np.sum(mean[absent] ** 2)
+            X, mean, samples = X[:, stored], mean[stored], slice(None)
+        step = max(1, _BATCH_BYTES // (8 * n_samples))
+        pieces = (
+            _centred(X[samples, columns], mean[columns])
+            for columns in gen_batches(X.shape[1], step)
+        )
+    products = (piece @ piece.T for piece in pieces)
+    gram = next(products, None)
+    if gram is None:  # sparse rows without a stored entry
+        gram = np.zeros((n_samples, n_samples))
+    for product in products:
+        gram += product
+    gram += constant
+    return gram
+
+
+def _stacked_grams(X, order, starts, counts, classes, mean):
+    """The Gram matrices of the first classes of ``classes`` (largest first)
+    that fit ``_BATCH_BYTES`` together, zero-padded to one stack.
+
+    Returns the classes taken and their Gram matrices, ``Z_c Z_c^T`` for all
+    of them if the first has no more samples than features, else ``Z_c^T Z_c``.
+    """
+    n_features = X.shape[1]
+    size = int(counts[classes[0]])
+    dual = size <= n_features  # the smaller Gram matrix: Z_c Z_c^T
+    side = size if dual else n_features
+    rows_per_class = size if dual else min(size, max(n_features, 1024))
+    per_class = 8 * (side * side + rows_per_class * n_features)
+    batch = classes[: max(1, _BATCH_BYTES // per_class)]
+    gram = np.zeros((batch.size, side, side))
+    for rows in gen_batches(size, rows_per_class):
+        block = _gather(X, order, starts[batch], counts[batch], rows, mean)
+        if dual:
+            gram += block @ block.transpose(0, 2, 1)
+        else:
+            gram += block.transpose(0, 2, 1) @ block
+    return batch, gram
 
 
 def _log_det_identity_plus(gram, dims, eps):
     """``log det(I + G)`` of a stack of Gram matrices, their rounding left out.
 
-    An eigenvalue of ``G`` at or below ``lambda_max`` times the larger of
-    ``dims * eps(float64)`` (the rounding of forming ``G``) and ``(dims *
+    An eigenvalue of ``G`` at or below ``tau = lambda_max`` times the larger
+    of ``dims * eps(float64)`` (the rounding of forming ``G``) and ``(dims *
     eps)^2`` (numpy's ``matrix_rank`` cut on the singular values of the rows,
     with the input's ``eps``) counts as zero: otherwise the rounding of a
     rank-deficient class would count as coding rate, more the larger the
     features (and ``I + G`` may not even be positive definite).
+
+    Where the Cholesky factorisation of ``G - tau I`` exists, no eigenvalue
+    is at or below ``tau`` and ``log det(I + G)`` is twice the sum of the
+    logarithms of the diagonal of the Cholesky factor of ``I + G``: one batched
+    factorisation of each kind for the whole stack. Otherwise the matrices are
+    taken one by one, and :func:`_pivoted_log_det` finds the rank. A small
+    ``G``, whose log-determinant those logarithms would round away, and a
+    spectrum with eigenvalues close to ``tau`` are left to the eigenvalues.
+    ``lambda_max`` is estimated by :func:`_largest_eigenvalues` except there.
     """
-    eigenvalues = np.linalg.eigvalsh(gram)
+    side = gram.shape[1]
     relative = np.maximum(dims * _FLOAT64_EPS, (dims * eps) ** 2)
-    noise = eigenvalues <= eigenvalues[:, -1:] * relative[:, None]
+    tau = _largest_eigenvalues(gram) * relative
+    if side == 1:
+        values = gram[:, 0, 0]
+        return np.log1p(np.where(values > tau, values, 0.0))
+    diagonal = np.arange(side)
+    shifted = gram.copy()
+    shifted[:, diagonal, diagonal] -= tau[:, None]
+    # A zero diagonal entry is a zero row and column (the padding of a stack,
+    # a constant feature, a sample at the mean): it adds nothing.
+    matrices, rows = np.nonzero(np.diagonal(gram, axis1=1, axis2=2) == 0)
+    shifted[matrices, rows, rows] = 1.0
+    if _cholesky_diagonals(shifted) is None:
+        logdets = np.array(
+            [_pivoted_log_det(*args) for args in zip(gram, tau, relative, strict=True)]
+        )
+    else:
+        identity_plus = gram.copy()
+        identity_plus[:, diagonal, diagonal] += 1.0
+        logdets = 2.0 * np.log(_cholesky_diagonals(identity_plus)).sum(axis=1)
+    # The logarithm of each diagonal entry of a Cholesky factor of I + G is off
+    # by about eps(float64): much of log det(I + G) where G is small.
+    small = logdets < side * _SMALL_RATE
+    if small.any():
+        logdets[small] = _eigen_log_dets(gram[small], relative[small])
+    return logdets
+
+
+def _cholesky_diagonals(matrices):
+    """The diagonals of the Cholesky factors of a stack of symmetric matrices,
+    or None if one is not positive definite. May overwrite ``matrices``."""
+    if matrices.shape[1] <= _STACK_SIDE:  # numpy's batched call: one for all
+        try:
+            factors = np.linalg.cholesky(matrices)
+        except np.linalg.LinAlgError:
+            return None
+        return np.diagonal(factors, axis1=1, axis2=2)
+    diagonals = np.empty(matrices.shape[:2])
+    for matrix, diagonal in zip(matrices, diagonals, strict=True):
+        # numpy's Cholesky is several times slower than LAPACK's at this size.
+        factor = _cholesky(matrix)
+        if factor is None:
+            return None
+        diagonal[:] = np.diagonal(factor)
+    return diagonals
+
+
+def _pivoted_log_det(gram, tau, relative):
+    """``log det(I + G)`` of one Gram matrix, its rank found by pivoting.
+
+    Cholesky factorisation with diagonal pivoting (LAPACK's ``pstrf``) stops
+    at the first pivot at or below ``tau``: ``P^T G P = [L1; L2] [L1; L2]^T +
+    [0 0; 0 S]`` with ``L1`` square of the rank ``r`` kept and ``S`` the
+    remainder, and then ``log det(I + G) = log det(I_r + L^T L)`` up to ``S``,
+    from one more, ``r x r``, Cholesky factorisation.
+
+    A pivot is the variance left in one row of ``G`` once the directions kept
+    before it are projected out, not an eigenvalue: stopping at ``tau`` can
+    leave out a direction spread over several rows whose eigenvalue is above
+    it, or keep one whose rounding grew in the elimination. So the cut is
+    checked against the rule on eigenvalues, by two more Cholesky
+    factorisations: of ``tau I - S`` (no eigenvalue of ``S`` reaches ``tau``,
+    so none of ``G`` past the ``r``-th does) and of ``L^T L - tau I`` (the
+    ``r`` kept are above it, as are then those of ``G``). Where ``G`` is
+    rank-deficient, its rounding far below ``tau`` and its signal far above
+    (the case the cut is for), both hold; where they do not, some eigenvalue
+    is close to ``tau`` and the eigenvalues themselves decide.
+    """
+    side = gram.shape[0]
+    factor, pivots, rank, _ = _PSTRF(gram, tol=tau, lower=1)
+    if rank == side:
+        core = gram.copy()
+    else:
+        kept = np.tril(factor[:, :rank])
+        rest = pivots[rank:] - 1
+        margin = kept[rank:] @ kept[rank:].T - gram[np.ix_(rest, rest)]  # -S
+        margin[np.diag_indices(side - rank)] += tau
+        if _cholesky(margin) is None:
+            return _eigen_log_dets(gram[None], relative)[0]
+        if rank == 0:
+            return 0.0
+        core = kept.T @ kept
+    if _cholesky(core - tau * np.eye(rank)) is None:
+        return _eigen_log_dets(gram[None], relative)[0]
+    core[np.diag_indices(rank)] += 1.0
+    return 2.0 * float(np.sum(np.log(np.diagonal(_cholesky(core)))))
+
+
+def _cholesky(matrix):
+    """A Cholesky factor of a symmetric matrix (either triangle of the result
+    may hold it), or None if it is not positive definite. May overwrite
+    ``matrix``."""
+    # The transpose of a C-ordered array is in LAPACK's order: no copy.
+    factor, info = _POTRF(matrix.T, lower=1, overwrite_a=1, clean=0)
+    return factor if info == 0 else None
+
+
+def _eigen_log_dets(gram, relative):
+    """``log det(I + G)`` of a stack from the eigenvalues of each ``G``, those
+    at or below ``lambda_max * relative`` left out: the rank rule itself, for
+    a spectrum with eigenvalues close to the cut, or a small ``G``."""
+    eigenvalues = np.linalg.eigvalsh(gram)
+    noise = eigenvalues <= eigenvalues[:, -1:] * np.reshape(relative, (-1, 1))
     return np.log1p(np.where(noise, 0.0, eigenvalues)).sum(axis=1)
+
+
+def _largest_eigenvalues(gram):
+    """The largest eigenvalue of each positive semi-definite matrix of a stack.
+
+    By power iteration from the column of the largest diagonal entry: the
+    Rayleigh quotients grow towards ``lambda_max`` from at least that entry,
+    and stop once they change by less than ``_POWER_CHANGE``, within a few
+    percent where the largest eigenvalue stands out. Only the rank cut
+    depends on it: an estimate a factor ``f`` low moves the cut by ``f``,
+    which matters only to eigenvalues that close to it, at rounding level.
+    """
+    diagonal = np.diagonal(gram, axis1=1, axis2=2)
+    largest = np.argmax(diagonal, axis=1)
+    estimate = diagonal[np.arange(gram.shape[0]), largest]
+    vector = gram[np.arange(gram.shape[0]), :, largest]
+    for _ in range(_POWER_STEPS):
+        # Entries at most 1, so that no square overflows or underflows.
+        top = np.abs(vector).max(axis=1, keepdims=True)
+        vector = vector / np.where(top > 0, top, 1.0)
+        product = (gram @ vector[:, :, None])[:, :, 0]
+        squares = np.einsum("ij,ij->i", vector, vector)
+        rayleigh = np.einsum("ij,ij->i", vector, product) / np.maximum(squares, 1.0)
+        converged = rayleigh <= estimate * (1.0 + _POWER_CHANGE)
+        estimate = np.maximum(estimate, rayleigh)
+        if converged.all():
+            break
+        vector = product
+    return estimate
 
 
 def _too_large(eps):
@@ -188,6 +427,12 @@ def _too_large(eps):
         "features over eps overflow float64. TransRate depends on the scale of "
         "X; divide X by a constant c and eps by c**2 to keep the same score."
     )
+
+
+def _centred(values, mean):
+    """Dense float64 ``values - mean`` of some rows (or columns) of ``X``."""
+    values = values.toarray() if sp.issparse(values) else values
+    return np.subtract(values, mean, dtype=np.float64)
 
 
 def _gather(X, order, starts, counts, rows, mean):
@@ -200,10 +445,8 @@ def _gather(X, order, starts, counts, rows, mean):
     offsets = np.arange(rows.start, rows.stop)
     valid = offsets < counts[:, None]
     samples = order[(starts[:, None] + offsets)[valid]]
-    values = X[samples]
-    values = values.toarray() if sp.issparse(values) else values
     block = np.zeros((counts.size, offsets.size, X.shape[1]))
-    block[valid] = np.subtract(values, mean, dtype=np.float64)
+    block[valid] = _centred(X[samples], mean)
     return block
 
 
