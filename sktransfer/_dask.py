@@ -24,8 +24,9 @@ def h_score(X, y, *, shrinkage=None):
     """:func:`sktransfer.metrics.h_score` of Dask arrays."""
     from sktransfer.metrics._hscore import h_score_from_statistics
 
-    stats = _feature_statistics(X, y, "the H-score")
-    return float(h_score_from_statistics(stats, shrinkage=shrinkage)[0])
+    return _certified_score(
+        X, y, "the H-score", lambda s: h_score_from_statistics(s, shrinkage=shrinkage)
+    )
 
 
 def logme_score(X, y, *, regression=False):
@@ -37,7 +38,7 @@ def logme_score(X, y, *, regression=False):
             "logme_score with regression=True does not accept Dask arrays; "
             "only class labels are scored blockwise"
         )
-    return float(logme_from_statistics(_feature_statistics(X, y, "LogME"))[0])
+    return _certified_score(X, y, "LogME", logme_from_statistics, route="gram64")
 
 
 def conditional_entropy(y, z, *, base=None):
@@ -68,8 +69,28 @@ def task_hardness(y, *, base=None):
     return _in_base(_entropy_sum(counts, n, n), base)
 
 
-def _feature_statistics(X, y, metric):
+def _certified_score(X, y, metric, score, route=None):
+    """``score`` of the statistics of Dask features, on a route that vouches.
+
+    Unlike a stream, a Dask array can be read again: where merged statistics
+    cannot vouch for the score (``PrecisionError``), the blocks are summarised
+    again on the next more exact route.
+    """
+    from sktransfer._statistics import ROUTES
+    from sktransfer.exceptions import PrecisionError
+
+    while True:
+        stats = _feature_statistics(X, y, metric, route)
+        try:
+            return float(score(stats)[0])
+        except PrecisionError:
+            route = ROUTES[ROUTES.index(stats.route) + 1]  # QR never refuses
+
+
+def _feature_statistics(X, y, metric, route=None):
     """The engine's statistics of Dask (or NumPy) features and 1-D labels."""
+    from functools import partial
+
     from sktransfer.metrics._streaming import FeatureStatistics, _check_two_classes
 
     X, y = _as_dask_array(X, "X", ndim=2), _as_dask_array(y, "y")
@@ -78,7 +99,9 @@ def _feature_statistics(X, y, metric):
             f"y has {y.shape[0]} labels but the features have {X.shape[0]} "
             "samples; they must have one label per sample"
         )
-    accumulator = _reduce(FeatureStatistics, X.rechunk({1: -1}), y)
+    accumulator = _reduce(
+        partial(FeatureStatistics, route=route), X.rechunk({1: -1}), y
+    )
     _check_two_classes(accumulator.classes_, metric)
     return accumulator.statistics_
 

@@ -952,9 +952,8 @@ def _pilot_mean(chunk, work, name):
     if not np.isfinite(mean).all():
         raise _non_finite(name)
     top = np.abs(chunk).max(axis=0).astype(work)
-    if np.any(
-        (top > 0) & (top.astype(np.float64) ** 2 < _GRAM_RANGE[_route_of(work)][0])
-    ):
+    smallest = np.sqrt(_GRAM_RANGE[_route_of(work)][0])
+    if np.any((top > 0) & (top.astype(np.float64) < smallest)):
         return None
     step = 256.0 * np.spacing(top).astype(np.float64)
     pilot = np.where(

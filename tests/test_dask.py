@@ -13,8 +13,11 @@ from sktransfer.metrics import (  # noqa: E402
     logme_score,
     task_hardness,
 )
+from sktransfer.metrics._hscore import TOLERANCE  # noqa: E402
 
-RTOL = 1e-10
+# Dask blocks are summarised by the streaming accumulators on their own route
+# and merged; each side is certified to within TOLERANCE of the exact score.
+RTOL = 2 * TOLERANCE
 
 
 @pytest.fixture(scope="module")

@@ -24,13 +24,16 @@ import scipy.sparse as sp
 from scipy.stats import entropy
 
 from sktransfer.exceptions import FewSamplesWarning
+from sktransfer.metrics._hscore import TOLERANCE
 from tests.entry_points import ENTRIES, N_CLASSES, make_problem
 from tests.reference import h_score_reference
 
 BASE = make_problem()
-# "same" results agree with the clean float64 input to rounding; the routes may
-# differ (the float32 Gram matrix against the float64 QR factor, say).
-RTOL = 1e-9
+# "same" results agree with the clean float64 input within the engine's
+# promise: each route is certified to within TOLERANCE of the exact score of
+# its numbers (the float32 Gram route for float32 input, say, and the float64
+# one for the float64 copy), so the two agree to twice that.
+RTOL = 2 * TOLERANCE
 N_MANY = 100_000
 
 pytestmark = [
