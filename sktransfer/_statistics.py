@@ -196,6 +196,10 @@ class SufficientStatistics(_ClassMoments):
     block_rows : int, default=1
         Most rows summed in the route's own arithmetic before a float64
         accumulation: with ``route`` it sets the rounding model of ``gram``.
+    rounding_scale : float, default=1.0
+        The largest ratio of a feature's sum of squares about the point its
+        products were taken from (the pilot) to that about its mean: the
+        rounding of those products is relative to the former.
     source : tuple, optional
         ``(X, codes, n_classes, name)`` of data held in memory, kept (not
         copied) so that :meth:`refined` can rebuild the statistics on a more
@@ -218,6 +222,7 @@ class SufficientStatistics(_ClassMoments):
         gram=None,
         route=None,
         block_rows=1,
+        rounding_scale=1.0,
         source=None,
     ):
         self.n_samples = int(n_samples)
@@ -235,6 +240,7 @@ class SufficientStatistics(_ClassMoments):
             route = "qr" if gram is None else "gram64"
         self.route = route
         self.block_rows = int(block_rows)
+        self.rounding_scale = float(rounding_scale)
         # (X, codes, n_classes, name) when built from data held in memory, so
         # that a metric whose certificate fails can have them rebuilt.
         self._source = source
@@ -305,9 +311,9 @@ class SufficientStatistics(_ClassMoments):
                 qr=True,
                 norm_moments="all" if norm_moments else None,
             )
-            gram, block_rows = None, 1
+            gram, block_rows, rounding_scale = None, 1, 1.0
         else:
-            total, gram, block_rows = pass_
+            total, gram, block_rows, rounding_scale = pass_
             scatter = None
         _log.debug("statistics of %s x %s features on route %s", *X.shape, route)
         return cls(
@@ -323,6 +329,7 @@ class SufficientStatistics(_ClassMoments):
             gram=gram,
             route=route,
             block_rows=block_rows,
+            rounding_scale=rounding_scale,
             source=(X, codes, n_classes, name),
         )
 
@@ -390,6 +397,7 @@ class SufficientStatistics(_ClassMoments):
             gram=gram,
             route=ROUTES[min(ROUTES.index(self.route), ROUTES.index(other.route))],
             block_rows=max(self.block_rows, other.block_rows),
+            rounding_scale=max(self.rounding_scale, other.rounding_scale),
         )
 
     def with_classes(self, class_counts, class_deviations, n_classes):
@@ -408,6 +416,7 @@ class SufficientStatistics(_ClassMoments):
             gram=self._gram,
             route=self.route,
             block_rows=self.block_rows,
+            rounding_scale=self.rounding_scale,
         )
 
     def select_features(self, columns):
@@ -429,6 +438,7 @@ class SufficientStatistics(_ClassMoments):
             gram=gram,
             route=self.route,
             block_rows=self.block_rows,
+            rounding_scale=self.rounding_scale,
         )
 
     @property
@@ -545,7 +555,7 @@ class SufficientStatistics(_ClassMoments):
         factor is backward stable, so ``b = 1``.
         """
         u = {"gram32": _FLOAT32_EPS / 2}.get(self.route, _FLOAT64_EPS / 2)
-        return u, self.block_rows
+        return u * self.rounding_scale, self.block_rows
 
 
 class BlockStatistics(_ClassMoments):
@@ -840,13 +850,23 @@ def _gram_pass(
     matrix is one product in the working arithmetic (float32 SYRK on the
     "gram32" route), added to a float64 accumulator; class sums are a sparse
     product. The moments are moved from the pilot to the mean at the end.
-    Returns ``(moments, gram, block_rows)``, or None when the squares of the
-    centred features leave the route's range (the caller then takes QR).
+    Returns ``(moments, gram, block_rows, rounding_scale)``, or None when the
+    squares of the centred features leave the route's range (the caller then
+    takes QR).
     """
     n_samples, n_features = X.shape
     work = np.float32 if route == "gram32" else np.float64
+    size = chunk_rows or max(_CHUNK_BYTES // (np.dtype(work).itemsize * n_features), 1)
+    pilot = _pilot_mean(_dense_rows(X, slice(0, size)), work, name)
+    if pilot is None:
+        return None
+    in_place = not pilot.any() and X.dtype == work and not sp.issparse(X)
     if chunk_rows is None:
-        chunk_rows = max(_CHUNK_BYTES // (np.dtype(work).itemsize * n_features), 1)
+        # Read in place, chunks cost no scratch: larger ones keep BLAS at speed.
+        chunk_rows = 2 * size if in_place else size
+        # Chunks of equal size: a short last one would cost a product of its
+        # own at a fraction of BLAS's speed.
+        chunk_rows = -(-n_samples // -(-n_samples // chunk_rows))
     if codes is None:
         codes = np.empty((n_samples, 0), dtype=np.intp)
     offsets = np.concatenate([[0], np.cumsum(n_classes, dtype=np.intp)])
@@ -856,37 +876,40 @@ def _gram_pass(
     sums = np.zeros(n_features)
     class_sums = np.zeros((n_total, n_features))
     counts = np.zeros(n_total, dtype=np.int64)
-    fourth, third, buffer, pilot = 0.0, np.zeros(n_features), None, None
+    fourth, third = 0.0, np.zeros(n_features)
+    buffer = None if in_place else np.empty((chunk_rows, n_features), dtype=work)
     low, high = _GRAM_RANGE[route]
     for rows in gen_batches(n_samples, chunk_rows):
         chunk = _dense_rows(X, rows)
-        if pilot is None:
-            pilot = _pilot_mean(chunk, work, name)
-            if pilot is None:
-                return None
-            buffer = np.empty((chunk.shape[0], n_features), dtype=work)
-        centred = buffer[: chunk.shape[0]]
-        with np.errstate(over="ignore", invalid="ignore"):
-            np.subtract(chunk, pilot, out=centred, dtype=work)
-            chunk_sums = centred.sum(axis=0, dtype=np.float64)
+        if in_place:
+            centred = chunk  # read in place: see _pilot_mean
+        else:
+            centred = buffer[: chunk.shape[0]]
+            with np.errstate(over="ignore", invalid="ignore"):
+                np.subtract(chunk, pilot, out=centred, dtype=work)
+        with np.errstate(over="ignore", invalid="ignore"):  # checked below
+            gram += centred.T @ centred
+            if codes.shape[1]:
+                stacked = (codes[rows] + offsets[:-1]).ravel()
+                counts += np.bincount(stacked, minlength=n_total)
+                indicator = sp.csr_array(
+                    (
+                        np.ones(stacked.size, dtype=work),
+                        (stacked, np.repeat(np.arange(len(centred)), codes.shape[1])),
+                    ),
+                    shape=(n_total, centred.shape[0]),
+                )
+                chunk_class_sums = indicator @ centred
+                class_sums += chunk_class_sums
+                # The classes of the first label vector partition the rows.
+                chunk_sums = chunk_class_sums[: n_classes[0]].sum(axis=0)
+            else:
+                chunk_sums = centred.sum(axis=0, dtype=np.float64)
         if not np.isfinite(chunk_sums).all():
             if not np.isfinite(chunk).all() or route == "gram64":
                 raise _non_finite(name)
             return None
         sums += chunk_sums
-        with np.errstate(over="ignore", invalid="ignore"):  # checked below
-            gram += centred.T @ centred
-        if codes.shape[1]:
-            stacked = (codes[rows] + offsets[:-1]).ravel()
-            counts += np.bincount(stacked, minlength=n_total)
-            indicator = sp.csr_array(
-                (
-                    np.ones(stacked.size, dtype=work),
-                    (stacked, np.repeat(np.arange(centred.shape[0]), codes.shape[1])),
-                ),
-                shape=(n_total, centred.shape[0]),
-            )
-            class_sums += indicator @ centred
         if not norm_moments:
             continue
         # Squared row norms for the Ledoit-Wolf moments, about the pilot.
@@ -909,6 +932,12 @@ def _gram_pass(
     cc = float(c @ c)
     scatter = gram - n * np.outer(c, c)
     np.fill_diagonal(scatter, np.maximum(np.diag(scatter), 0.0))
+    # The products' rounding is relative to the norms about the pilot, the
+    # scatter's to those about the mean: their largest ratio scales the model.
+    centred_diagonal = np.diag(scatter)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratios = np.where(centred_diagonal > 0, diagonal / centred_diagonal, 1.0)
+    rounding_scale = float(max(ratios.max(initial=1.0), 1.0))
     if not norm_moments:
         fourth = third = None
     else:
@@ -935,7 +964,7 @@ def _gram_pass(
         fourth=fourth,
         third=third,
     )
-    return moments, scatter, min(chunk_rows, n_samples)
+    return moments, scatter, min(chunk_rows, n_samples), rounding_scale
 
 
 def _pilot_mean(chunk, work, name):
@@ -955,6 +984,12 @@ def _pilot_mean(chunk, work, name):
     smallest = np.sqrt(_GRAM_RANGE[_route_of(work)][0])
     if np.any((top > 0) & (top.astype(np.float64) < smallest)):
         return None
+    # Features no further from the origin than a quarter of their largest
+    # entry lose little to cancellation (the certificate counts it through
+    # the rounding scale): their products are taken as they are, without a
+    # centred copy of each chunk.
+    if np.all(np.abs(mean) <= 0.25 * top.astype(np.float64)):
+        return np.zeros(chunk.shape[1], dtype=work)
     step = 256.0 * np.spacing(top).astype(np.float64)
     pilot = np.where(
         step > 0, np.round(mean / np.where(step > 0, step, 1.0)) * step, 0.0
