@@ -29,6 +29,7 @@ from sktransfer._statistics import (
     _feature_scale,
     _non_finite,
     _triangular_factor,
+    class_indicator,
 )
 from sktransfer._validation import input_epsilon
 
@@ -222,16 +223,7 @@ class DualStatistics(_ClassMoments):
 
     def class_projections(self, vectors):
         """``E^T vectors``: the sums of the rows of ``vectors`` over each class."""
-        offsets = self.class_offsets
-        stacked = (self.codes + offsets[:-1]).ravel()
-        indicator = sp.csr_array(
-            (
-                np.ones(stacked.size),
-                (stacked, np.repeat(np.arange(self.n_samples), self.codes.shape[1])),
-            ),
-            shape=(int(offsets[-1]), self.n_samples),
-        )
-        return indicator @ vectors
+        return class_indicator(self.codes, self.class_offsets).T @ vectors
 
     def scatter_norms(self):
         """``(sum_{i != j} S_ij^2, diag(S))`` of the centred scatter ``S``.
@@ -296,16 +288,9 @@ def _class_sums(X, codes, offsets):
     n_total = int(offsets[-1])
     if not codes.shape[1]:
         return np.zeros(0, dtype=np.int64), np.zeros((0, X.shape[1]))
-    stacked = (codes + offsets[:-1]).ravel()
-    counts = np.bincount(stacked, minlength=n_total).astype(np.int64)
-    indicator = sp.csr_array(
-        (
-            np.ones(stacked.size),
-            (stacked, np.repeat(np.arange(X.shape[0]), codes.shape[1])),
-        ),
-        shape=(n_total, X.shape[0]),
-    )
-    sums = indicator @ (X.astype(np.float64) if sp.issparse(X) else X)
+    indicator = class_indicator(codes, offsets)
+    counts = np.bincount(indicator.indices, minlength=n_total).astype(np.int64)
+    sums = indicator.T @ (X.astype(np.float64) if sp.issparse(X) else X)
     sums = sums.toarray() if sp.issparse(sums) else np.asarray(sums, dtype=np.float64)
     return counts, sums
 

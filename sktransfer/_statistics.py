@@ -890,16 +890,9 @@ def _gram_pass(
         with np.errstate(over="ignore", invalid="ignore"):  # checked below
             gram += centred.T @ centred
             if codes.shape[1]:
-                stacked = (codes[rows] + offsets[:-1]).ravel()
-                counts += np.bincount(stacked, minlength=n_total)
-                indicator = sp.csr_array(
-                    (
-                        np.ones(stacked.size, dtype=work),
-                        (stacked, np.repeat(np.arange(len(centred)), codes.shape[1])),
-                    ),
-                    shape=(n_total, centred.shape[0]),
-                )
-                chunk_class_sums = indicator @ centred
+                indicator = class_indicator(codes[rows], offsets, work)
+                counts += np.bincount(indicator.indices, minlength=n_total)
+                chunk_class_sums = indicator.T @ centred
                 class_sums += chunk_class_sums
                 # The classes of the first label vector partition the rows.
                 chunk_sums = chunk_class_sums[: n_classes[0]].sum(axis=0)
@@ -1004,6 +997,23 @@ def _route_of(work):
     return "gram32" if work == np.float32 else "gram64"
 
 
+def class_indicator(codes, offsets, dtype=np.float64):
+    """The one-hot matrix of stacked label vectors, sparse: ``(n_rows, n_total)``.
+
+    Row i has a one in the column of its class in every label vector; class
+    sums are then one sparse product, ``indicator.T @ rows``.
+    """
+    n_rows, n_tasks = codes.shape
+    return sp.csr_array(
+        (
+            np.ones(n_rows * n_tasks, dtype=dtype),
+            (codes + offsets[:-1]).ravel(),
+            np.arange(0, n_rows * n_tasks + 1, n_tasks),
+        ),
+        shape=(n_rows, int(offsets[-1])),
+    )
+
+
 def _non_finite(name):
     return ValueError(
         f"{name} contains NaN or infinity (or values so large that their "
@@ -1088,15 +1098,8 @@ def _chunk_moments(
 
     n_total = int(offsets[-1])
     if codes.shape[1]:
-        stacked = (codes + offsets[:-1]).ravel()
-        counts = np.bincount(stacked, minlength=n_total).astype(np.int64)
-        indicator = sp.csr_array(
-            (
-                np.ones(stacked.size),
-                (stacked, np.repeat(np.arange(n_rows), codes.shape[1])),
-            ),
-            shape=(n_total, n_rows),
-        )
+        indicator = class_indicator(codes, offsets).T
+        counts = np.bincount(indicator.indices, minlength=n_total).astype(np.int64)
         with np.errstate(invalid="ignore", divide="ignore"):
             class_deviations = np.where(
                 counts[:, None] > 0, (indicator @ centred) / counts[:, None], 0.0
