@@ -189,6 +189,10 @@ class DualStatistics(_ClassMoments):
         """
         if scaled not in self._axes:
             matrix = self._kernels[scaled]
+            if matrix.size == 0:  # one sample: no direction (scipy 1.11 fails)
+                empty = np.zeros((self.n_samples, 0))
+                self._axes[scaled] = (np.zeros(0), empty)
+                return self._axes[scaled]
             if self.route == "dual-qr":
                 _, singular, vt = scipy.linalg.svd(
                     matrix, full_matrices=False, check_finite=False
