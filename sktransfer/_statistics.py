@@ -857,7 +857,8 @@ def _gram_pass(
     n_samples, n_features = X.shape
     work = np.float32 if route == "gram32" else np.float64
     size = chunk_rows or max(_CHUNK_BYTES // (np.dtype(work).itemsize * n_features), 1)
-    pilot = _pilot_mean(_dense_rows(X, slice(0, size)), work, name)
+    low, high = _GRAM_RANGE[route]
+    pilot = _pilot_mean(_dense_rows(X, slice(0, size)), work, name, low)
     if pilot is None:
         return None
     in_place = not pilot.any() and X.dtype == work and not sp.issparse(X)
@@ -878,7 +879,6 @@ def _gram_pass(
     counts = np.zeros(n_total, dtype=np.int64)
     fourth, third = 0.0, np.zeros(n_features)
     buffer = None if in_place else np.empty((chunk_rows, n_features), dtype=work)
-    low, high = _GRAM_RANGE[route]
     for rows in gen_batches(n_samples, chunk_rows):
         chunk = _dense_rows(X, rows)
         if in_place:
@@ -960,21 +960,22 @@ def _gram_pass(
     return moments, scatter, min(chunk_rows, n_samples), rounding_scale
 
 
-def _pilot_mean(chunk, work, name):
+def _pilot_mean(chunk, work, name, low):
     """A point near the mean of ``chunk`` from which to centre every chunk.
 
     The mean rounded to a multiple of 256 units in the last place of the
     column's largest entry: then ``x - pilot`` is exact in the working dtype
     for every entry up to 256 times that large, where a pilot of full
     precision would round each difference the same way and bias the mean.
-    None when some column's squares would underflow the working arithmetic.
+    None when some column's squares would fall below ``low``, where the
+    working arithmetic underflows.
     """
     with np.errstate(over="ignore", invalid="ignore"):
         mean = chunk.mean(axis=0, dtype=np.float64)
     if not np.isfinite(mean).all():
         raise _non_finite(name)
     top = np.abs(chunk).max(axis=0).astype(work)
-    smallest = np.sqrt(_GRAM_RANGE[_route_of(work)][0])
+    smallest = np.sqrt(low)
     if np.any((top > 0) & (top.astype(np.float64) < smallest)):
         return None
     # Features no further from the origin than a quarter of their largest
@@ -991,10 +992,6 @@ def _pilot_mean(chunk, work, name):
     # constant feature gives an exactly zero scatter.
     constant = np.all(chunk == chunk[:1], axis=0)
     return np.where(constant, chunk[0].astype(np.float64), pilot).astype(work)
-
-
-def _route_of(work):
-    return "gram32" if work == np.float32 else "gram64"
 
 
 def class_indicator(codes, offsets, dtype=np.float64):

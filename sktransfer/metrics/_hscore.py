@@ -339,18 +339,17 @@ def _gram_h_scores(stats, alpha, tolerance):
         A = (1.0 - alpha) * R
         A[np.diag_indices(k)] += alpha * nu_k / diagonal[live]
         error, tau2 = (1.0 - alpha) * error, 0.0
+    norm_a = float(np.abs(A).sum(axis=0).max())  # ||A||_1
     try:
         L = scipy.linalg.cholesky(A, lower=True, check_finite=False)
-        rcond, info = scipy.linalg.lapack.dpocon(
-            L, np.abs(A).sum(axis=0).max(), uplo="L"
-        )
+        rcond, info = scipy.linalg.lapack.dpocon(L, norm_a, uplo="L")
         clear = info == 0 and rcond > 0
     except np.linalg.LinAlgError:
         clear = False
     if clear:
         # LAPACK's estimate of ||A^-1||_1 >= ||A^-1||_2, which can fall short
         # of it by a small factor: 3 as a margin.
-        inverse_norm = 3.0 / (rcond * np.abs(A).sum(axis=0).max())
+        inverse_norm = 3.0 / (rcond * norm_a)
         lowest = 1.0 / inverse_norm  # below the smallest eigenvalue of A
         clear = lowest > 4.0 * tau2 and error < 0.25 * lowest
     if not clear:
