@@ -36,6 +36,9 @@ from sktransfer.exceptions import PrecisionError
 
 # Bytes of float64 scratch per chunk: bounds the extra memory of a pass over data.
 _CHUNK_BYTES = 32 * 2**20
+# Rows from which the Gram routes take their pilot mean: a point near the mean
+# is all centring needs, and a stream's chunks each pay for it.
+_PILOT_ROWS = 1024
 # Inputs whose epsilon is below this are reduced by QR (float64 and integers).
 _QR_EPSILON = 1e-10
 _FLOAT64_EPS = float(np.finfo(np.float64).eps)
@@ -845,7 +848,7 @@ def _gram_pass(
 ):
     """Moments and Gram matrix of ``X`` on a Gram route, in one pass over rows.
 
-    Every chunk is centred at one pilot mean (the first chunk's, rounded to the
+    Every chunk is centred at one pilot mean (the first rows', rounded to the
     working dtype), so that nothing cancels in the products; the chunk's Gram
     matrix is one product in the working arithmetic (float32 SYRK on the
     "gram32" route), added to a float64 accumulator; class sums are a sparse
@@ -858,7 +861,7 @@ def _gram_pass(
     work = np.float32 if route == "gram32" else np.float64
     size = chunk_rows or max(_CHUNK_BYTES // (np.dtype(work).itemsize * n_features), 1)
     low, high = _GRAM_RANGE[route]
-    pilot = _pilot_mean(_dense_rows(X, slice(0, size)), work, name, low)
+    pilot = _pilot_mean(_dense_rows(X, slice(0, _PILOT_ROWS)), work, name, low)
     if pilot is None:
         return None
     in_place = not pilot.any() and X.dtype == work and not sp.issparse(X)
