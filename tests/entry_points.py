@@ -129,7 +129,9 @@ class Entry:
     matrix) and ``labels`` the key the label cases perturb (the target ``y``
     or the source ``z``). The ``*_arg`` are regular expressions for the
     argument names an error message about the matrix, those labels and the
-    target must contain. ``n_jobs`` marks the entries whose call takes
+    target must contain; ``other_arg``, when given, names a further argument
+    (the source labels ``x`` of a label metric), which an error about all of
+    them may name instead. ``n_jobs`` marks the entries whose call takes
     ``n_jobs``, ``random_state`` those whose call takes ``random_state``.
     """
 
@@ -141,6 +143,7 @@ class Entry:
     matrix_arg: str = "X"
     labels_arg: str = "y"
     target_arg: str = "y"
+    other_arg: str | None = None
     n_jobs: bool = False
     random_state: bool = False
 
@@ -196,7 +199,7 @@ def _feature_entries():
         Entry(
             "h_score[2-D y]",
             "feature metric",
-            lambda p: h_score(p["X"], np.column_stack([p["y"], _reversed(p["y"])])),
+            lambda p: h_score(p["X"], _two_columns(p["y"])),
             "X",
             "y",
         ),
@@ -252,7 +255,7 @@ def _feature_entries():
             "pixelwise_h_score",
             "feature metric",
             lambda p, random_state=0: pixelwise_h_score(
-                p["X"], np.asarray(p["y"])[:, None, None], random_state=random_state
+                p["X"], _images(p["y"]), random_state=random_state
             ),
             "X",
             "y",
@@ -411,6 +414,22 @@ def _reversed(labels):
     return np.asarray(labels)[::-1]
 
 
+def _two_columns(labels):
+    """The labels and their reverse side by side; a list stays nested lists,
+    which the metric converts itself."""
+    if isinstance(labels, list):
+        return [list(pair) for pair in zip(labels, labels[::-1], strict=True)]
+    return np.column_stack([labels, _reversed(labels)])
+
+
+def _images(labels):
+    """One-pixel target images of the labels; a list stays nested lists, which
+    the metric converts itself."""
+    if isinstance(labels, list):
+        return [[[label]] for label in labels]
+    return np.asarray(labels)[:, None, None]
+
+
 def _scorer_call(name, kind):
     scorer = get_scorer(name)
     if kind == "features":
@@ -473,6 +492,7 @@ def _label_entries():
             lambda p: optimal_h_score(p["z"], p["y"], n_components=1),
             None,
             "y",
+            other_arg="x",
         ),
         Entry(
             "divergence_transition_matrix",
@@ -480,6 +500,7 @@ def _label_entries():
             lambda p: divergence_transition_matrix(p["z"], p["y"])[0],
             None,
             "y",
+            other_arg="x",
         ),
         Entry(
             "ace",
@@ -489,6 +510,7 @@ def _label_entries():
             ),
             None,
             "y",
+            other_arg="x",
             random_state=True,
         ),
         Entry(

@@ -29,16 +29,20 @@ The contracts:
 * Never a hang: each example must finish within ``EXAMPLE_SECONDS``.
 """
 
+import collections
 import contextlib
 import io
+import math
 import os
 import signal
 import tempfile
 import warnings
 import zipfile
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -49,6 +53,7 @@ from sktransfer._io import InputFileError, read_feature_sources, read_label_tabl
 from sktransfer.exceptions import FewSamplesWarning
 from sktransfer.metrics import (
     FeatureStatistics,
+    LabelStatistics,
     conditional_entropy,
     gbc_score,
     h_score,
@@ -57,6 +62,7 @@ from sktransfer.metrics import (
     nleep_score,
     normalized_h_score,
     optimal_h_score,
+    pixelwise_h_score,
     soft_conditional_entropy,
     task_hardness,
     transrate_score,
@@ -332,6 +338,23 @@ def feature_matrices(draw, n_samples):
         return X.astype(dtype)
 
 
+# Integers on both sides of int64's range, which numpy makes float64 in a list.
+HUGE_MIXED = (-1, 2**63, 2**63 + 1, 2**64 + 3)
+# Label values held as objects: sets ordered by inclusion, Decimals with a NaN.
+OBJECT_LABELS = [
+    [frozenset({0}), frozenset({1}), frozenset({0, 1}), frozenset()],
+    [Decimal(0), Decimal("NaN"), Decimal(2), Decimal("-Infinity")],
+    [Decimal(0), Decimal("1.5"), Decimal(2), Decimal(3)],
+    [(0,), (1,), (0, 1), ()],
+]
+
+
+def _objects(values):
+    labels = np.empty(len(values), dtype=object)
+    labels[:] = values
+    return labels
+
+
 @st.composite
 def label_vectors(draw, n_samples):
     """Mostly ``n_samples`` class labels of any kind; sometimes anything."""
@@ -350,7 +373,32 @@ def label_vectors(draw, n_samples):
     codes = draw(
         npst.arrays(np.int64, n_samples, elements=st.integers(0, n_classes - 1))
     )
-    kind = draw(st.sampled_from(["int", "str", "float", "bool", "2d", "extreme"]))
+    kind = draw(
+        st.sampled_from(
+            [
+                "int",
+                "str",
+                "float",
+                "bool",
+                "2d",
+                "extreme",
+                "huge_list",
+                "objects",
+                "missing",
+            ]
+        )
+    )
+    if kind == "huge_list":  # numpy would make these float64, merging classes
+        return [HUGE_MIXED[code] for code in codes.tolist()]
+    if kind == "objects":  # labels without a total order, or with NaN
+        values = draw(st.sampled_from(OBJECT_LABELS))
+        return _objects([values[code] for code in codes.tolist()])
+    if kind == "missing":  # pandas' missing values in nullable labels
+        dtype = draw(st.sampled_from(["boolean", "string", "Int64"]))
+        values = {"boolean": codes % 2 == 0, "string": codes.astype(str)}
+        labels = pd.array(values.get(dtype, codes), dtype=dtype)
+        labels[draw(st.integers(0, n_samples - 1))] = pd.NA
+        return labels
     if kind == "str":
         return np.array(["ant", "bee", "cat", "dog"])[codes]
     if kind == "float":
@@ -542,3 +590,94 @@ def test_nleep_of_constant_features_is_minus_the_target_entropy_quietly():
         score = nleep_score(np.zeros((20, 3)), y, random_state=0)
     assert [str(w.message) for w in caught] == []
     assert score == pytest.approx(-task_hardness(y), rel=1e-12)
+
+
+# Properties of labels and scales ------------------------------------------------
+
+
+def _entropy_by_counting(labels):
+    counts = collections.Counter(labels).values()
+    n = sum(counts)
+    return -sum(c / n * math.log(c / n) for c in counts)
+
+
+@FUZZ_SETTINGS
+@given(
+    labels=st.lists(
+        st.sampled_from([-(2**64), -1, 0, 2**53 + 1, 2**63, 2**63 + 1, 2**64 + 3]),
+        min_size=1,
+        max_size=40,
+    ),
+    data=st.data(),
+)
+def test_integer_labels_are_classes_by_equality_whatever_their_size(labels, data):
+    # Python's own counts are the reference: integers beyond 2**53 must not
+    # merge, as they do in the float64 numpy makes of such a list.
+    assert task_hardness(labels) == pytest.approx(
+        _entropy_by_counting(labels), rel=1e-12, abs=1e-15
+    )
+    assume(len(set(labels)) > 1)  # the conditional entropy needs two classes
+    z = data.draw(st.lists(st.integers(0, 2), min_size=len(labels), max_size=40))
+    z = z[: len(labels)]
+    pairs = _entropy_by_counting(list(zip(labels, z, strict=True)))
+    expected = pairs - _entropy_by_counting(z)  # H(y | z) = H(y, z) - H(z)
+    assert conditional_entropy(labels, z) == pytest.approx(
+        expected, rel=1e-9, abs=1e-12
+    )
+
+
+@FUZZ_SETTINGS
+@given(
+    chunks=st.lists(
+        st.lists(st.integers(-(2**63), 2**64 - 1), min_size=1, max_size=8),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_streamed_integer_labels_keep_their_classes_across_dtypes(chunks):
+    # Each chunk in the narrowest of int64 and uint64 that holds it, as chunks
+    # read from different files may come.
+    stats = LabelStatistics()
+    for chunk in chunks:
+        dtype = np.int64 if max(chunk) < 2**63 else np.uint64
+        if min(chunk) < 0 and dtype == np.uint64:
+            continue
+        stats.partial_fit(np.array(chunk, dtype=dtype), np.zeros(len(chunk), int))
+    if stats.n_samples_seen_:
+        seen = [
+            v
+            for chunk in chunks
+            if not (min(chunk) < 0 and max(chunk) >= 2**63)
+            for v in chunk
+        ]
+        assert [int(c) for c in stats.classes_] == sorted(set(seen))
+
+
+@FUZZ_SETTINGS
+@given(
+    logits=npst.arrays(
+        np.float16,
+        st.tuples(st.integers(2, 20), st.integers(2, 40)),
+        elements=st.floats(-8, 8, width=16),
+    )
+)
+def test_a_float16_softmax_is_accepted_as_probabilities(logits):
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    exp = np.exp(shifted)
+    proba = exp / exp.sum(axis=1, keepdims=True, dtype=np.float16)
+    y = np.arange(len(proba)) % 2
+    assert np.isfinite(leep_score(y, proba))
+    assert np.isfinite(soft_conditional_entropy(y, proba))
+
+
+@settings(FUZZ_SETTINGS, max_examples=max(EXAMPLES // 10, 5))
+@given(exponent=st.integers(-1000, 1000), seed=st.integers(0, 2**16))
+def test_pixelwise_scores_do_not_change_with_the_scale_of_the_targets(exponent, seed):
+    # Scaling by a power of two is exact, and quantising into a palette is
+    # unchanged by scale: the same map bit for bit, however far from 1.
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((40, 2))
+    Y = rng.random((40, 2, 2))
+    base = pixelwise_h_score(X, Y, n_colors=4, random_state=0)[1]
+    scaled = pixelwise_h_score(X, np.ldexp(Y, exponent), n_colors=4, random_state=0)
+    np.testing.assert_array_equal(scaled[1], base)

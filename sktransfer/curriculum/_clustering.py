@@ -3,6 +3,8 @@
 import numpy as np
 from scipy.spatial.distance import pdist
 
+from sktransfer._validation import safe_exponent
+
 LINKAGE_METHODS = {
     "single",
     "complete",
@@ -14,17 +16,35 @@ LINKAGE_METHODS = {
 }
 
 
-def task_linkage(matrix, method="average"):
+def task_linkage(matrix, method="average", *, name="Y"):
     """Linkage of the target tasks, each the column of its scores from all sources.
 
     Returns the scipy linkage matrix of shape (n_tasks - 1, 4) of the Euclidean
-    distances between the columns of ``matrix``.
+    distances between the columns of ``matrix``. Scores far from 1 (near 1e154
+    and beyond, whose squares overflow, or near 1e-154) are first scaled by a
+    power of two (:func:`~sktransfer._validation.safe_exponent`); every linkage
+    method merges scaled distances in the same order, so only the heights are
+    scaled back. ``name`` is the argument that holds the scores, named when
+    the heights exceed the float maximum.
     """
     from scipy.cluster.hierarchy import linkage  # 50 ms at import: only when used
 
+    largest = float(np.abs(matrix).max())
+    exponent = safe_exponent(largest)
     # Condensed distances, not the observations: a square matrix of scores can
     # look like a distance matrix to scipy, which would then warn.
-    return linkage(pdist(matrix.T, metric="euclidean"), method=method)
+    tree = linkage(
+        pdist(np.ldexp(matrix.T, exponent), metric="euclidean"), method=method
+    )
+    with np.errstate(over="ignore"):
+        tree[:, 2] = np.ldexp(tree[:, 2], -exponent)
+    if not np.isfinite(tree[:, 2]).all():
+        raise ValueError(
+            f"{name} holds scores so far apart (up to {largest:.3g} in magnitude) "
+            "that the distances between tasks in the clustering exceed the float "
+            f"maximum; scale {name} down first"
+        )
+    return tree
 
 
 def flat_clusters(linkage_matrix, n_clusters):

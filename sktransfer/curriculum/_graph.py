@@ -8,6 +8,8 @@ import heapq
 
 import numpy as np
 
+from sktransfer._validation import safe_exponent
+
 
 def transfer_graph(matrix, names, node_attributes):
     """A ``DiGraph`` with an edge ``i -> j`` weighted ``matrix[i, j]``, ``i != j``."""
@@ -49,10 +51,21 @@ def spanning_forest(matrix, names, node_attributes, threshold=None):
 
 
 def source_scores(matrix):
-    """Mean score of each task as the source for all the other tasks."""
+    """Mean score of each task as the source for all the other tasks.
+
+    Rows of scores far from 1 are averaged scaled by a power of two
+    (:func:`~sktransfer._validation.safe_exponent`), exactly, so that scores
+    near the float maximum do not overflow their sum; a mean is never larger
+    than the largest score.
+    """
     n_tasks = matrix.shape[0]
     off_diagonal = ~np.eye(n_tasks, dtype=bool)
-    return np.array([matrix[i, off_diagonal[i]].mean() for i in range(n_tasks)])
+    means = np.empty(n_tasks)
+    for i in range(n_tasks):
+        row = matrix[i, off_diagonal[i]]
+        exponent = safe_exponent(float(np.abs(row).max())) if row.size else 0
+        means[i] = np.ldexp(np.ldexp(row, exponent).mean(), -exponent)
+    return means
 
 
 def choose_roots(forest, names, scores, root=None):

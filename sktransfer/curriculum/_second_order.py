@@ -1,11 +1,13 @@
 """Second-order transfer: pairs of source tasks, their features side by side."""
 
+import math
 from numbers import Integral
 
 import numpy as np
 from sklearn.utils._param_validation import HasMethods, validate_params
 from sklearn.utils.parallel import Parallel, delayed
 
+from sktransfer._limits import MAX_CANDIDATES
 from sktransfer.curriculum._matrix import (
     check_metric,
     check_source_features,
@@ -106,6 +108,14 @@ def second_order_transferability(
         raise ValueError(
             f"Y has {tasks.n_tasks} tasks; second-order transfer needs at least "
             "three (a target and two sources)"
+        )
+    # One row per target and pair of the other tasks as sources.
+    n_rows = tasks.n_tasks * math.comb(tasks.n_tasks - 1, 2)
+    if n_rows > MAX_CANDIDATES:
+        raise ValueError(
+            f"Y has {tasks.n_tasks} tasks, so second-order transfer would rank "
+            f"{n_rows:,} (target, pair of sources) candidates, more than the "
+            f"{MAX_CANDIDATES:,} one call scores; pass fewer tasks (columns of Y)"
         )
     if features is None:
         features = Parallel(n_jobs=n_jobs)(

@@ -5,11 +5,10 @@ samples). Each column is encoded on its own, so columns may hold labels of
 different kinds (strings in one, integers in another).
 """
 
-import numbers
-
 import numpy as np
 from sklearn.utils import check_array
 
+from sktransfer._limits import check_allocation
 from sktransfer._validation import encode_labels, label_value
 
 
@@ -92,14 +91,18 @@ def check_task_table(Y, *, task_names=None, estimator=None):
             "relations between tasks need at least two tasks, one per column"
         )
     names = task_names_of(n_tasks, task_names, columns)
+    check_allocation(
+        8 * n_tasks * n_tasks,
+        what=f"the {n_tasks} x {n_tasks} matrix of transfers between Y's tasks",
+        remedy="pass fewer tasks (columns of Y)",
+    )
     classes = []
     codes = np.empty(table.shape, dtype=np.intp, order="F")
     for j, name in enumerate(names):
         where = f"Y column {name!r}"
-        column = table[:, j]
-        if column.dtype == object:
-            _check_label_objects(column, where)
-        (task_classes,), task_codes = encode_labels(column, name=where)
+        # encode_labels refuses labels that do not sort consistently (tuples,
+        # frozensets, ...), as every entry point does.
+        (task_classes,), task_codes = encode_labels(table[:, j], name=where)
         if task_classes.size < 2:
             raise ValueError(
                 f"{where} has one class only ({label_value(task_classes[0])!r}); every "
@@ -130,12 +133,3 @@ def task_names_of(n_tasks, task_names=None, columns=None):
             "than once"
         )
     return names
-
-
-def _check_label_objects(column, where):
-    for value in column:
-        if not isinstance(value, str | bytes | numbers.Number) and value is not None:
-            raise TypeError(
-                f"{where} holds a {type(value).__name__}; the Y argument must be "
-                "labels, each a string or a number"
-            )

@@ -12,16 +12,19 @@ from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.parallel import delayed
 
 from sktransfer._dual import statistics_of
+from sktransfer._limits import candidate_combinations
 from sktransfer._parallel import threaded
 from sktransfer._statistics import BlockStatistics
 from sktransfer._validation import (
     check_features,
     encode_labels,
     input_epsilon,
+    label_array,
     label_value,
 )
 from sktransfer.exceptions import FewSamplesWarning
 from sktransfer.metrics._hscore import _FEW_SAMPLES_RATIO, h_score_from_statistics
+from sktransfer.metrics._optimal import normalized_h_score_from_statistics
 from sktransfer.metrics._registry import Metric, get_metric
 
 # The fast path's relative error grows like m eps / lambda_min(Gamma) for the
@@ -69,7 +72,8 @@ def score_combinations(blocks, y, *, metric="h_score", max_order=2, n_jobs=None)
         greater is better.
     max_order : int, default=2
         Largest number of blocks in a combination; at most the number of
-        blocks is used.
+        blocks is used. The combinations are counted first, and more than
+        1,000,000 are refused (a ``ValueError`` naming the count).
     n_jobs : int, default=None
         Number of jobs scoring combinations in parallel (threads unless a
         joblib backend is configured). ``None`` means 1 unless in a
@@ -198,12 +202,13 @@ def combination_scores(blocks, y, *, metric, max_order, n_jobs, names=None):
             )
     metric = _resolve_metric(metric)
     n_classes = [c.size for c in classes]
-    combinations = [
-        combination
-        for order in range(1, min(max_order, len(blocks)) + 1)
-        for combination in itertools.combinations(range(len(blocks)), order)
-    ]
-    if metric.statistics is h_score_from_statistics:
+    combinations = candidate_combinations(len(blocks), max_order)
+    # The normalised H-score is the plain one over n_classes - 1: the same path.
+    plain = metric.statistics in (
+        h_score_from_statistics,
+        normalized_h_score_from_statistics,
+    )
+    if plain:
         _warn_if_few_samples(blocks, combinations, n_samples, max(n_classes))
 
     parallel = partial(threaded, n_jobs=n_jobs, progress="scoring sources")
@@ -211,7 +216,7 @@ def combination_scores(blocks, y, *, metric, max_order, n_jobs, names=None):
     # so each combination is scored on its own, by the engine's dual route.
     wide = sum(block.shape[1] for block in blocks) > n_samples
     if metric.statistics is None or (wide and len(combinations) > len(blocks)):
-        y_columns = np.asarray(y).reshape(n_samples, -1)
+        y_columns = label_array(y).reshape(n_samples, -1)
         scores = parallel(
             delayed(_score_concatenation)(metric.score, blocks, c, y_columns)
             for c in combinations
@@ -222,13 +227,16 @@ def combination_scores(blocks, y, *, metric, max_order, n_jobs, names=None):
             for block, name in zip(blocks, names, strict=True)
         )
     else:
-        plain = metric.statistics is h_score_from_statistics
         # The plain H-score needs no norm moments, which cost a pass of their own.
         stats = BlockStatistics.from_blocks(
             blocks, codes, n_classes, norm_moments=not plain, names=names
         )
         if plain:
-            return _unpack(_h_score_combinations(stats, combinations, parallel), y)
+            scores = _h_score_combinations(stats, combinations, parallel)
+            if metric.statistics is normalized_h_score_from_statistics:
+                best = np.asarray(n_classes, dtype=np.float64) - 1.0
+                scores = {c: np.minimum(s / best, 1.0) for c, s in scores.items()}
+            return _unpack(scores, y)
         scores = parallel(
             delayed(_score_selection)(metric.statistics, stats, c) for c in combinations
         )

@@ -10,7 +10,8 @@ from sklearn.utils import check_random_state, gen_batches
 from sklearn.utils._param_validation import Interval, validate_params
 
 from sktransfer._dual import statistics_of
-from sktransfer._validation import check_features
+from sktransfer._limits import check_allocation
+from sktransfer._validation import check_features, invariant_features, safe_exponent
 from sktransfer.exceptions import FewSamplesWarning
 from sktransfer.metrics._hscore import _SHRINKAGE_CONSTRAINT, h_score_from_statistics
 
@@ -123,15 +124,26 @@ def pixelwise_h_score(
     >>> round(score, 4)
     0.1613
     """
-    X = check_features(X)
+    # Unchanged by translation and scale: large integers and extreme scales
+    # are brought to where float64 holds every intermediate.
+    X = invariant_features(check_features(X))
     n_samples, n_features = X.shape
     Y = _check_dense_targets(Y_dense, n_samples)
     blocks = _blocks(Y.shape[1:3], pool)
     rng = check_random_state(random_state)
 
-    palette = _fit_palette(Y, blocks, n_colors, rng)
-    codes = _quantise(Y, blocks, palette)
+    exponent = _safe_exponent(Y)
+    palette = _fit_palette(Y, blocks, n_colors, rng, exponent)
+    codes = _quantise(Y, blocks, palette, exponent)
     n_pixels = codes.shape[1]
+    check_allocation(
+        8 * n_pixels * palette.shape[0] * n_features,
+        what=(
+            f"the class means of {n_pixels} pixels x {palette.shape[0]} colours "
+            f"x {n_features} features"
+        ),
+        remedy="pass a larger pool (blocks of pixels) or a smaller n_colors",
+    )
     stats = statistics_of(X, codes, [palette.shape[0]] * n_pixels)
     if shrinkage is None and n_features >= 0.5 * (n_samples - palette.shape[0]):
         warnings.warn(
@@ -150,7 +162,7 @@ def pixelwise_h_score(
 
 def _check_dense_targets(Y, n_samples):
     """The targets as an array of shape (n_samples, height, width, n_channels)."""
-    Y = np.asarray(Y)
+    Y = _integer_lists(Y)
     if Y.dtype == object or not (np.issubdtype(Y.dtype, np.number) or Y.dtype == bool):
         raise TypeError(f"Y_dense must hold real numbers; got dtype {Y.dtype}")
     if np.issubdtype(Y.dtype, np.complexfloating):
@@ -188,6 +200,47 @@ def _check_dense_targets(Y, n_samples):
     return Y
 
 
+def _safe_exponent(Y):
+    """The power of two that brings float targets far from 1 near it, or 0
+    (:func:`~sktransfer._validation.safe_exponent`).
+
+    Quantising is unchanged by scaling the targets (k-means clusters scaled
+    data into scaled clusters), and scaling by a power of two is exact; it
+    keeps k-means' squared distances and the blocks' sums from overflow and
+    underflow, which left targets near 1e200 in one colour (a score of 0) and
+    those near the float maximum to a NaN inside scikit-learn.
+    """
+    if Y.dtype.kind != "f":
+        return 0
+    return safe_exponent(max(float(Y.max()), -float(Y.min())))
+
+
+def _integer_lists(Y):
+    """``Y`` as an array; nested lists of integers beyond ``2**53`` exactly.
+
+    NumPy makes such a list float64 (``[-1, 2**63]``, say), which merges
+    integers that differ in their low bits. Shifted to start at 0, in Python
+    integers, they become uint64 instead, for the check of integer targets.
+    """
+    values = np.asarray(Y)
+    if hasattr(Y, "dtype") or values.dtype.kind != "f":
+        return values
+    objects = np.asarray(Y, dtype=object)
+    if not all(isinstance(v, Integral) for v in objects.flat):
+        return values  # real values: float64 is how they are read
+    integers = [int(v) for v in objects.flat]
+    low, high = min(integers), max(integers)
+    if max(high, -low) <= _EXACT_INT:
+        return values
+    if high - low >= 2**64:
+        raise ValueError(
+            f"Y_dense has integer values {high - low} apart, which no integer "
+            "dtype holds; map them to smaller codes first"
+        )
+    shifted = np.array([v - low for v in integers], dtype=np.uint64)
+    return shifted.reshape(objects.shape)
+
+
 def _blocks(image_shape, pool):
     """Start rows and start columns of the blocks of pixels scored together."""
     if pool is None:
@@ -207,9 +260,12 @@ def _blocks(image_shape, pool):
     )
 
 
-def _pooled(Y, blocks):
-    """Mean value of every block of pixels: (n_samples, n_blocks, n_channels)."""
+def _pooled(Y, blocks, exponent=0):
+    """Mean value of every block of pixels, times ``2**exponent``: an array of
+    shape (n_samples, n_blocks, n_channels)."""
     values = Y.astype(np.float64)
+    if exponent:
+        np.ldexp(values, exponent, out=values)
     if any(len(b) < s for b, s in zip(blocks, Y.shape[1:3], strict=True)):
         rows, cols = blocks
         values = np.add.reduceat(np.add.reduceat(values, rows, axis=1), cols, axis=2)
@@ -219,13 +275,13 @@ def _pooled(Y, blocks):
     return values.reshape(Y.shape[0], -1, Y.shape[3])
 
 
-def _fit_palette(Y, blocks, n_colors, rng):
+def _fit_palette(Y, blocks, n_colors, rng, exponent=0):
     """Palette colours of shape (n_palette, n_channels), n_palette <= n_colors."""
     n_samples = Y.shape[0]
     n_blocks = len(blocks[0]) * len(blocks[1])
     n_images = min(n_samples, -(-_MAX_FIT_PIXELS // n_blocks))
     images = np.sort(rng.choice(n_samples, n_images, replace=False))
-    values = _pooled(Y[images], blocks).reshape(-1, Y.shape[3])
+    values = _pooled(Y[images], blocks, exponent).reshape(-1, Y.shape[3])
     if values.shape[0] > _MAX_FIT_PIXELS:
         values = values[rng.choice(values.shape[0], _MAX_FIT_PIXELS, replace=False)]
     distinct = np.unique(values, axis=0)
@@ -235,13 +291,13 @@ def _fit_palette(Y, blocks, n_colors, rng):
     return kmeans.cluster_centers_
 
 
-def _quantise(Y, blocks, palette):
+def _quantise(Y, blocks, palette, exponent=0):
     """Palette index of every block of every sample: (n_samples, n_blocks)."""
     n_samples = Y.shape[0]
     n_blocks = len(blocks[0]) * len(blocks[1])
     codes = np.empty((n_samples, n_blocks), dtype=np.intp)
     row_bytes = 8 * Y[0].size
     for rows in gen_batches(n_samples, max(_CHUNK_BYTES // row_bytes, 1)):
-        values = _pooled(Y[rows], blocks).reshape(-1, Y.shape[3])
+        values = _pooled(Y[rows], blocks, exponent).reshape(-1, Y.shape[3])
         codes[rows] = pairwise_distances_argmin(values, palette).reshape(-1, n_blocks)
     return codes

@@ -13,6 +13,7 @@ import scipy.sparse as sp
 from sklearn.utils._param_validation import Interval, validate_params
 
 from sktransfer import _dask
+from sktransfer._limits import check_allocation
 from sktransfer._validation import check_features, encode_labels, label_value
 
 _BASE_CONSTRAINT = [
@@ -24,7 +25,8 @@ _BASE_CONSTRAINT = [
 # Bytes of float64 scratch per chunk of a probability matrix.
 _CHUNK_BYTES = 32 * 2**20
 # How far from 1 a row of probabilities may sum: the square root of float32's
-# epsilon, so that a float32 softmax passes even once converted to float64.
+# epsilon, so that a float32 softmax passes even once converted to float64;
+# for a coarser dtype, the square root of its own (see _row_sum_tolerance).
 _ROW_SUM_TOLERANCE = float(np.sqrt(np.finfo(np.float32).eps))
 
 
@@ -115,8 +117,8 @@ def probability_chunks(proba, *, name="source_proba", check=True):
         Argument name used in error messages.
     check : bool, default=True
         Check that each block is finite, non-negative and has rows summing to
-        1 within ``_ROW_SUM_TOLERANCE``; a second pass over a matrix already
-        checked can skip it.
+        1 within the tolerance of ``proba``'s dtype (:func:`_row_sum_tolerance`);
+        a second pass over a matrix already checked can skip it.
 
     Yields
     ------
@@ -126,17 +128,33 @@ def probability_chunks(proba, *, name="source_proba", check=True):
     """
     n_samples, n_classes = proba.shape
     step = max(1, _CHUNK_BYTES // (8 * n_classes))
+    tolerance = _row_sum_tolerance(proba.dtype)
     for start in range(0, n_samples, step):
         rows = slice(start, min(start + step, n_samples))
         block = proba[rows]
         block = block.toarray() if sp.issparse(block) else block
         block = np.asarray(block, dtype=np.float64)
         if check:
-            _check_probability_block(block, start, name)
+            _check_probability_block(block, start, name, tolerance)
         yield rows, block
 
 
-def _check_probability_block(block, start, name):
+def _row_sum_tolerance(dtype):
+    """How far from 1 a row of probabilities of ``dtype`` may sum.
+
+    The square root of the dtype's epsilon, and never less than float32's
+    (``_ROW_SUM_TOLERANCE``), the same rule for every dtype: a softmax
+    computed in float16 has rows that miss 1 by up to 7e-4 (measured over 2 to
+    10,000 classes), twice float32's tolerance, and is allowed 3.1e-2; float32
+    and float64 ones are allowed 3.5e-4.
+    """
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f" or np.finfo(dtype).eps <= np.finfo(np.float32).eps:
+        return _ROW_SUM_TOLERANCE
+    return float(np.sqrt(np.finfo(dtype).eps))
+
+
+def _check_probability_block(block, start, name, tolerance=_ROW_SUM_TOLERANCE):
     # A row sum is NaN or infinite exactly when the row holds NaN or infinity
     # (probabilities are too small to overflow), which saves a pass; the
     # message below names it, so numpy need not warn.
@@ -154,7 +172,7 @@ def _check_probability_block(block, start, name):
             f"{name} has a negative value in row {start + row} "
             f"({float(block[row].min())!r}); class probabilities must be >= 0"
         )
-    off = np.abs(sums - 1.0) > _ROW_SUM_TOLERANCE
+    off = np.abs(sums - 1.0) > tolerance
     if off.any():
         row = int(np.argmax(off))
         raise ValueError(
@@ -194,6 +212,14 @@ def soft_contingency_table(y_codes, n_y, proba, *, name="source_proba"):
     # block of rows sums the probabilities class by class.
     onehot_t = sp.csc_array(
         (np.ones(n_samples), (y_codes, np.arange(n_samples))), shape=(n_y, n_samples)
+    )
+    check_allocation(
+        8 * n_y * proba.shape[1],
+        what=(
+            f"the table of {n_y} target classes x {proba.shape[1]} source "
+            f"classes (the columns of {name})"
+        ),
+        remedy="group the target classes, or the source's, into fewer",
     )
     table = np.zeros((n_y, proba.shape[1]))
     for rows, block in probability_chunks(proba, name=name):

@@ -13,12 +13,15 @@ from sklearn.utils._param_validation import (
 )
 
 from sktransfer._dual import statistics_of
-from sktransfer._validation import check_features
+from sktransfer._validation import check_features, invariant_features
 from sktransfer.metrics._class_labels import encode_classes
 from sktransfer.metrics._scorer import _FeatureScorer
 
 # Bytes of float64 scratch per chunk of rows, and per block of class pairs.
 _CHUNK_BYTES = 32 * 2**20
+# Every class variance of a feature is at least this share of the feature's
+# total variance: the authors' floor (1e-4) for standardised features.
+_VARIANCE_FLOOR = 1e-4
 
 _CONSTRAINTS = {
     "gaussian": [StrOptions({"diagonal", "spherical"})],
@@ -85,13 +88,26 @@ def gbc_score(X, y, *, gaussian="diagonal", n_components=None):
     the centred features (the eigenvectors of their covariance, as
     :class:`~sklearn.decomposition.PCA` finds), not whitened.
 
-    A feature that is constant within a class (as every feature of a class
-    with one sample is) gives that class a point mass along it: its overlap
-    with any class of positive variance there is 0, and with another point
-    mass, 1 at the same value and 0 elsewhere (the limits of the formula).
-    The authors' code instead floors every variance at ``1e-4``, in the units
-    of the features; it also counts the log-determinant term of spherical
-    Gaussians once rather than once per feature. Here both follow the
+    Every class variance of a feature is floored at ``1e-4`` times the
+    feature's total variance (for spherical Gaussians, the mean class
+    variance at ``1e-4`` times the mean total variance). A feature constant
+    within a class (a ReLU unit that is 0 on every sample of the class, a
+    sparse feature, every feature of a class with one sample) would
+    otherwise make that class a point mass along it, whose overlap with any
+    class of positive variance there is 0: one such unit would declare the
+    classes perfectly separable even where their samples coincide on it. The
+    authors' code floors every variance at ``1e-4`` in the units of the
+    features; relative to the feature's total variance, the floor is theirs
+    on standardised features and leaves the score unchanged when a feature
+    is rescaled. A feature constant over all samples has no floor and adds
+    nothing (every pair overlaps fully on it). No floor makes GBC meaningful
+    on very many features: summed over thousands of them, the sampling noise
+    of the class means alone keeps the Gaussians apart (random sparse
+    features in 2,000 dimensions score 0, as if perfectly separable). Score
+    such features on a few principal axes (``n_components``).
+
+    The authors' code also counts the log-determinant term of spherical
+    Gaussians once rather than once per feature; here it follows the
     Bhattacharyya distance of the two Gaussians exactly.
 
     Only the class counts, means and per-feature variances are needed; they
@@ -117,7 +133,9 @@ def gbc_score(X, y, *, gaussian="diagonal", n_components=None):
     >>> round(gbc_score(X, y, n_components=2), 4)
     -0.8944
     """
-    X = check_features(X)
+    # Unchanged by translation and scale: large integers and extreme scales
+    # are brought to where float64 holds every intermediate.
+    X = invariant_features(check_features(X))
     classes, codes = encode_classes(y, n_samples=X.shape[0], metric="GBC")
     n_samples, n_features = X.shape
     projection = None
@@ -135,9 +153,15 @@ def gbc_score(X, y, *, gaussian="diagonal", n_components=None):
 
 def gbc_from_moments(moments, gaussian):
     """GBC from ``(counts, means, variances)`` of each class."""
-    _, means, variances = moments
-    if gaussian == "spherical":
+    counts, means, variances = moments
+    # The law of total variance: within-class plus between-class, per feature.
+    shares = counts[:, None] / counts.sum()
+    mean = shares.T @ means
+    total = shares.T @ (variances + (means - mean) ** 2)
+    if gaussian == "spherical":  # floored as a whole: a rotation changes nothing
         variances = variances.mean(axis=1, keepdims=True)
+        total = total.mean(keepdims=True)
+    variances = np.maximum(variances, _VARIANCE_FLOOR * total)
     return 0.0 - _overlap_sum(means, variances, gaussian)
 
 

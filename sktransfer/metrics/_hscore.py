@@ -11,7 +11,7 @@ from sklearn.utils._param_validation import Interval, StrOptions, validate_param
 from sktransfer import _dask
 from sktransfer._dual import DUAL_ROUTES, statistics_of
 from sktransfer._statistics import Uncertified, certified
-from sktransfer._validation import check_features
+from sktransfer._validation import check_features, invariant_features
 from sktransfer.exceptions import FewSamplesWarning
 from sktransfer.metrics._class_labels import encode_classes
 
@@ -142,7 +142,9 @@ def h_score(X, y, *, shrinkage=None):
     """
     if _dask.is_dask_collection(X, y):
         return _dask.h_score(X, y, shrinkage=shrinkage)
-    X = check_features(X)
+    # Unchanged by translation and scale: large integers and extreme scales
+    # are brought to where float64 holds every intermediate.
+    X = invariant_features(check_features(X))
     classes, codes = encode_classes(
         y, n_samples=X.shape[0], metric="the H-score", allow_2d=True
     )

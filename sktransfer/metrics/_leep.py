@@ -20,14 +20,15 @@ from sklearn.utils._param_validation import (
     validate_params,
 )
 
-from sktransfer._validation import check_features
+from sktransfer._limits import check_allocation
+from sktransfer._validation import check_features, invariant_features
 from sktransfer.metrics._entropy import (
     _target_codes,
     check_probabilities,
     probability_chunks,
     soft_contingency_table,
 )
-from sktransfer.metrics._scorer import _FeatureScorer, _Scorer
+from sktransfer.metrics._scorer import _FeatureScorer, _Scorer, _source_output
 
 # Gaussian components per target class by default, as Li et al. (2021) use.
 _COMPONENTS_PER_CLASS = 5
@@ -324,7 +325,9 @@ def nleep_score(
     >>> round(nleep_score(X[:, 1:2], y, random_state=0), 4)  # sepal width only
     -0.7631
     """
-    X = check_features(X)
+    # Unchanged by translation and scale: large integers and extreme scales
+    # are brought to where float64 holds every intermediate.
+    X = invariant_features(check_features(X))
     n_samples = X.shape[0]
     n_y, y_codes = _target_codes(y, n_samples, "NLEEP", rows="X")
     if n_components is None:
@@ -341,12 +344,36 @@ def nleep_score(
             f"posterior probabilities (y has {n_y} classes, 5 components each by "
             "default); pass a smaller n_components"
         )
+    # scikit-learn's EM for the other covariance types holds three such arrays.
+    copies = 1 if covariance_type == "diag" else 3
+    check_allocation(
+        8 * copies * n_samples * n_components,
+        what=(
+            f"NLEEP's posterior probabilities of {n_samples} samples for "
+            f"{n_components} Gaussian components"
+        ),
+        remedy=(
+            f"pass a smaller n_components (y has {n_y} classes, "
+            f"{_COMPONENTS_PER_CLASS} components each by default)"
+        ),
+    )
     exponent, constant = _scan_features(X)
     if constant:
         # Constant features carry nothing: the uninformative source, whose
         # LEEP is -H(y), without asking PCA or k-means to split one point.
         return leep_score(y, np.ones((n_samples, 1)))
     if pca_variance is None:
+        check_allocation(
+            8 * X.shape[0] * X.shape[1],
+            what=(
+                f"NLEEP's centred float64 copy of X ({X.shape[0]} x {X.shape[1]}"
+                f"{', sparse, densified' if sp.issparse(X) else ''})"
+            ),
+            remedy=(
+                "pass pca_variance (0.8 by default) to fit the mixture on the "
+                "principal components, which keeps sparse X sparse"
+            ),
+        )
         Z, variances = _centred_features(X, exponent)
     else:
         Z, variances = _principal_components(X, pca_variance, exponent)
@@ -356,6 +383,20 @@ def nleep_score(
         # scatter rounds to zero: as good as constant.
         return leep_score(y, np.ones((n_samples, 1)))
     Z /= scale
+    if covariance_type == "full":
+        # Its covariances, precisions and their Cholesky factors.
+        d = Z.shape[1]
+        check_allocation(
+            3 * 8 * n_components * d * d,
+            what=(
+                f"NLEEP's {n_components} full covariance matrices of {d} x {d} "
+                "reduced features"
+            ),
+            remedy=(
+                "use covariance_type='diag' (the default), a smaller "
+                "n_components or a smaller pca_variance"
+            ),
+        )
     if covariance_type != "diag":
         mixture = GaussianMixture(
             n_components=n_components,
@@ -473,6 +514,16 @@ def _principal_components(X, share, exponent):
     """
     n_samples, n_features = X.shape
     dual = n_samples < n_features
+    size = min(n_samples, n_features)
+    check_allocation(
+        8 * size * size,
+        what=(
+            f"NLEEP's PCA: the {size} x {size} "
+            f"{'kernel' if dual else 'scatter'} matrix of X ({n_samples} samples "
+            f"x {n_features} features)"
+        ),
+        remedy="reduce the dimension of X first (with TruncatedSVD, say)",
+    )
     if sp.issparse(X):
         X = _sparse_float(X, exponent)
         mean = np.asarray(X.sum(axis=0)).ravel() / n_samples
@@ -700,7 +751,8 @@ class LEEPScorer(_Scorer):
     """
 
     def __call__(self, estimator, X, y):
-        return leep_score(y, estimator.predict_proba(X))
+        proba = _source_output(estimator, X, "predict_proba", type(self).__name__)
+        return leep_score(y, proba)
 
 
 class NLEEPScorer(_FeatureScorer):

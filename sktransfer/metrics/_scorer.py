@@ -164,10 +164,26 @@ class ConditionalEntropyScorer(_Scorer):
 
     def __call__(self, estimator, X, y):
         # 0.0 - h, not -h: a perfect source scores 0.0, not -0.0
+        scorer = type(self).__name__
         if self.soft:
-            proba = estimator.predict_proba(X)
+            proba = _source_output(estimator, X, "predict_proba", scorer)
             return 0.0 - soft_conditional_entropy(y, proba, base=self.base)
-        return 0.0 - conditional_entropy(y, estimator.predict(X), base=self.base)
+        labels = _source_output(estimator, X, "predict", scorer)
+        return 0.0 - conditional_entropy(y, labels, base=self.base)
+
+
+def _source_output(estimator, X, method, scorer):
+    """``estimator.<method>(X)`` of a fitted source classifier; ``scorer`` names
+    the caller in the error a transformer (or anything without ``method``) gets.
+    """
+    if not hasattr(estimator, method):
+        raise TypeError(
+            f"{scorer} scores a source classifier through its {method}: the "
+            f"estimator must have a {method} method; got "
+            f"{type(estimator).__name__}. A representation (a transformer) is "
+            "scored by the scorers of features, such as HScoreScorer"
+        )
+    return getattr(estimator, method)(X)
 
 
 def _representation(estimator, X, scorer):

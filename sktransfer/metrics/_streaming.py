@@ -14,9 +14,11 @@ from sklearn.utils._param_validation import StrOptions, validate_parameter_const
 from sktransfer._statistics import ROUTES, SufficientStatistics
 from sktransfer._validation import (
     check_features,
+    class_positions,
     encode_labels,
     input_epsilon,
     label_value,
+    union_classes,
 )
 from sktransfer.metrics._entropy import (
     _BASE_CONSTRAINT,
@@ -105,13 +107,13 @@ def _chunk_labels(y, known, *, name, n_samples=None, rows="X"):
             f"chunks held {_label_family(known)} labels; use one type for all "
             "labels"
         )
-    classes = np.union1d(known, chunk_classes)
-    return classes, np.searchsorted(classes, chunk_classes)[codes[:, 0]]
+    classes = union_classes(known, chunk_classes)
+    return classes, class_positions(classes, chunk_classes)[codes[:, 0]]
 
 
 def _positions(classes, subset):
     """Indices of the sorted ``subset`` within the sorted ``classes``."""
-    return np.searchsorted(classes, subset)
+    return class_positions(classes, subset)
 
 
 def _check_fitted(accumulator):
@@ -383,7 +385,7 @@ def _merged(accumulator, other):
     merged = type(accumulator)(metric=accumulator.metric)
     if hasattr(accumulator, "route"):
         merged.route = accumulator.route
-    merged.classes_ = np.union1d(accumulator.classes_, other.classes_)
+    merged.classes_ = union_classes(accumulator.classes_, other.classes_)
     merged.n_samples_seen_ = accumulator.n_samples_seen_ + other.n_samples_seen_
     accumulator._combine(other, merged)
     return merged
@@ -509,7 +511,7 @@ class LabelStatistics:
     def _combine(self, other, merged):
         _check_same_family(self.source_classes_, other.source_classes_)
         y_classes = merged.classes_
-        z_classes = np.union1d(self.source_classes_, other.source_classes_)
+        z_classes = union_classes(self.source_classes_, other.source_classes_)
         merged.table_ = _spread_table(
             self.table_, self.source_classes_, z_classes, self.classes_, y_classes
         ) + _spread_table(

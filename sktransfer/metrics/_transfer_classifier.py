@@ -15,7 +15,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from sktransfer._validation import encode_labels, label_value
+from sktransfer._validation import encode_labels, label_array, label_value
 from sktransfer.metrics._entropy import (
     check_probabilities,
     contingency_table,
@@ -153,7 +153,9 @@ class TransferClassifier(ClassifierMixin, BaseEstimator):
         self._check_source()
         # The source validates X; only its width and column names are recorded.
         validate_data(self, X, skip_check_array=True)
-        y = column_or_1d(y, warn=True)
+        # The labels exactly: numpy makes a list such as [-1, 2**63, 2**63 + 1]
+        # float64, which merges the last two; label_array keeps them objects.
+        y = column_or_1d(label_array(y), warn=True)
         try:
             check_classification_targets(y)
         except TypeError:

@@ -13,7 +13,7 @@ from sklearn.utils._param_validation import (
 
 from sktransfer._dual import statistics_of
 from sktransfer._statistics import Uncertified, certified
-from sktransfer._validation import check_features, input_epsilon
+from sktransfer._validation import check_features, exact_float_features, input_epsilon
 from sktransfer.metrics._class_labels import encode_classes
 from sktransfer.metrics._scorer import _FeatureScorer
 
@@ -30,6 +30,8 @@ _POWER_CHANGE = 1e-2
 # the rounding of a Cholesky factor would be more than 1e-13 of it.
 _SMALL_RATE = 1e-3
 _FLOAT64_EPS = float(np.finfo(np.float64).eps)
+# Differences within this many units of rounding of the larger term are ties.
+_TIE_ROUNDING = 64
 _POTRF, _PSTRF = scipy.linalg.get_lapack_funcs(("potrf", "pstrf"), dtype=np.float64)
 
 _EPS_CONSTRAINT = [Interval(Real, 0, None, closed="neither")]
@@ -121,7 +123,8 @@ def transrate_score(X, y, *, eps=1e-4):
     >>> round(transrate_score(X[:, :1], y), 4)
     0.0673
     """
-    X = check_features(X)
+    # Unchanged by a constant added to a feature: large integers are shifted.
+    X, _ = exact_float_features(check_features(X))
     classes, codes = encode_classes(y, n_samples=X.shape[0], metric="TransRate")
     # The class terms are centred at the mean, not re-centred: it is taken
     # from the float64 Gram route at least, whose mean is exact to float64.
@@ -130,7 +133,13 @@ def transrate_score(X, y, *, eps=1e-4):
     rate = certified(stats, lambda s: _coding_rate(s, eps))
     counts = np.bincount(codes[:, 0], minlength=classes[0].size)
     logdets = _class_log_determinants(X, codes[:, 0], counts, stats.mean, eps)
-    return float(rate - 0.5 * np.sum(counts * logdets) / stats.n_samples)
+    class_rate = 0.5 * np.sum(counts * logdets) / stats.n_samples
+    # Never negative (the classes' rates average to at most the whole's), but
+    # the difference of two equal terms can round below zero: a tie is 0.
+    difference = rate - class_rate
+    if difference < 0 and -difference <= _TIE_ROUNDING * _FLOAT64_EPS * rate:
+        difference = 0.0
+    return float(difference)
 
 
 def _coding_rate(stats, eps):

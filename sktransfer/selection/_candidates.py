@@ -5,12 +5,11 @@ outputs of named sources on the target samples, scored by a registered metric
 or a callable, and a table of the candidates ordered best first.
 """
 
-import itertools
-
 import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.parallel import delayed
 
+from sktransfer._limits import candidate_combinations
 from sktransfer._parallel import threaded
 from sktransfer._validation import check_features, encode_labels
 from sktransfer.metrics import get_metric, get_scorer_names
@@ -62,12 +61,11 @@ def check_names(names, *, argument):
 
 
 def combinations(n_sources, max_order):
-    """Candidates as tuples of source indices: singles first, then pairs, ..."""
-    return [
-        combination
-        for order in range(1, min(max_order, n_sources) + 1)
-        for combination in itertools.combinations(range(n_sources), order)
-    ]
+    """Candidates as tuples of source indices: singles first, then pairs, ...
+
+    Refused beyond ``MAX_CANDIDATES`` of them, counted first.
+    """
+    return candidate_combinations(n_sources, max_order)
 
 
 def check_n_select(n_select, n_candidates, n_sources, max_order):
@@ -106,8 +104,8 @@ def check_outputs(outputs, names, kind, n_samples):
                     pass
         if output.shape[0] != n_samples:
             raise ValueError(
-                f"{what} has {output.shape[0]} rows but the target has {n_samples} "
-                "samples; every source must give one row per target sample"
+                f"{what} has {output.shape[0]} rows but y has {n_samples} labels; "
+                "every source must give one row per sample of the target"
             )
         checked.append(output)
     return checked

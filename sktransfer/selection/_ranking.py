@@ -2,10 +2,11 @@
 
 from numbers import Integral
 
-import numpy as np
 from sklearn.utils._param_validation import Interval, validate_params
 
-from sktransfer._validation import encode_labels, label_value
+from sktransfer._limits import check_candidates
+from sktransfer._optional import import_optional
+from sktransfer._validation import encode_labels, label_array, label_value
 from sktransfer.selection._candidates import (
     check_names,
     check_outputs,
@@ -56,13 +57,16 @@ def rank_sources(
         source's output as given and a combination's outputs side by side.
     max_order : int, default=1
         Also score every combination of up to this many sources on their
-        concatenated outputs (joint labels for a metric of labels).
+        concatenated outputs (joint labels for a metric of labels). The
+        candidates are counted first, and more than 1,000,000 are refused (a
+        ``ValueError`` naming the count).
     n_jobs : int, default=None
         Number of jobs scoring sources in parallel (threads unless a joblib
         backend is configured). ``None`` means 1 unless in a
         :func:`joblib.parallel_config` context; ``-1`` uses all processors.
     as_frame : bool, default=False
-        Return a :class:`pandas.DataFrame` instead of a dict of arrays.
+        Return a :class:`pandas.DataFrame` instead of a dict of arrays (needs
+        pandas: ``pip install "sktransfer[pandas]"``).
 
     Returns
     -------
@@ -117,13 +121,14 @@ def rank_sources(
     """
     names = list(sources_features)
     check_names(names, argument="sources_features")
+    check_candidates(len(names), max_order)
     classes, _ = encode_labels(y)
     if classes[0].size < 2:
         raise ValueError(
             f"y has only one class ({label_value(classes[0][0])!r}); ranking sources "
             "needs a target with at least two classes"
         )
-    y = np.asarray(y).reshape(-1)
+    y = label_array(y).reshape(-1)
     outputs = list(sources_features.values())
     if callable(scoring):
         scores = score_callable(scoring, outputs, y, max_order, n_jobs)
@@ -133,7 +138,8 @@ def rank_sources(
         scores = score_outputs(outputs, names, y, metric, max_order, n_jobs)
     table, _ = ranking_table(names, scores)
     if as_frame:
-        import pandas as pd
-
+        pd = import_optional(
+            "pandas", extra="pandas", purpose="rank_sources(..., as_frame=True)"
+        )
         return pd.DataFrame(table)
     return table

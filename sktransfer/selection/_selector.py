@@ -17,8 +17,9 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from sktransfer._limits import check_candidates
 from sktransfer._parallel import threaded
-from sktransfer._validation import encode_labels, label_value
+from sktransfer._validation import encode_labels, label_array, label_value
 from sktransfer.selection._candidates import (
     check_n_select,
     check_outputs,
@@ -78,7 +79,9 @@ class SourceSelector(TransformerMixin, MetaEstimatorMixin, _BaseComposition):
         Number of best candidates to keep. At most the number of candidates.
     max_order : int, default=1
         Also score every combination of up to this many sources, on their
-        features side by side (joint labels for a metric of labels).
+        features side by side (joint labels for a metric of labels). The
+        candidates are counted before any source is fitted, and more than
+        1,000,000 are refused (a ``ValueError`` naming the count).
     n_jobs : int, default=None
         Number of jobs fitting sources and scoring candidates in parallel.
         ``None`` means 1 unless in a :func:`joblib.parallel_config` context;
@@ -292,8 +295,25 @@ class SourceSelector(TransformerMixin, MetaEstimatorMixin, _BaseComposition):
         """Fit; with ``transform``, return the selected sources' features."""
         metric = None if callable(self.scoring) else resolve_metric(self.scoring)
         if self._column_mode():
-            X, y = validate_data(self, X, y, accept_sparse="csr", dtype="numeric")
-            y = self._check_target(y)
+            given = y
+            try:
+                X, y = validate_data(self, X, y, accept_sparse="csr", dtype="numeric")
+            except (TypeError, ValueError) as exc:
+                # Missing labels (NaN, Decimal("NaN"), pd.NA) are ours to name;
+                # the rest (complex data, say) scikit-learn's.
+                if given is not None:
+                    try:
+                        self._check_target(given)
+                    except ValueError as ours:
+                        raise ours from None
+                    except TypeError:
+                        pass
+                raise exc
+            # The labels as given: scikit-learn's check makes a list such as
+            # [-1, 2**63, 2**63 + 1] float64, which merges the last two.
+            y = self._check_target(given)
+            n_sources = X.shape[1] if self.sources is None else len(self.sources)
+            check_candidates(n_sources, self.max_order)  # before slicing X
             names, outputs, sources = self._column_sources(X)
             kind = "features"
             if metric is not None and metric.input != "features":
@@ -305,14 +325,28 @@ class SourceSelector(TransformerMixin, MetaEstimatorMixin, _BaseComposition):
         else:
             X, y = validate_data(self, X, y, skip_check_array=True)
             check_consistent_length(X, y)
-            # NaN and None in y are reported by _check_target, naming y.
-            y = self._check_target(
-                check_array(y, ensure_2d=False, dtype=None, ensure_all_finite=False)
+            # NaN, None and no labels at all in y are reported by _check_target,
+            # naming y.
+            check_array(
+                y,
+                ensure_2d=False,
+                dtype=None,
+                ensure_all_finite=False,
+                ensure_min_samples=0,
             )
+            y = self._check_target(y)
             names, estimators = parse_sources(self.sources, self.get_params(deep=False))
+            check_candidates(len(names), self.max_order)  # before fitting any
             kind = None if metric is None else metric.input
             estimators, outputs = fit_sources(
-                names, estimators, X, y, kind, self.n_jobs, self.verbose
+                names,
+                estimators,
+                X,
+                y,
+                kind,
+                self.n_jobs,
+                self.verbose,
+                scoring=None if metric is None else metric.name,
             )
             sources = list(zip(names, estimators, strict=True))
         n_samples = y.shape[0]
@@ -378,7 +412,7 @@ class SourceSelector(TransformerMixin, MetaEstimatorMixin, _BaseComposition):
                 f"y has only one class ({label_value(classes[0][0])!r}); ranking "
                 "sources needs a target with at least two classes"
             )
-        return np.asarray(y).reshape(-1)
+        return label_array(y).reshape(-1)
 
     def _score_with_scorer(self, sources, candidates, X, y):
         def candidate(combination):

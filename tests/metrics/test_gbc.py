@@ -20,16 +20,22 @@ def bhattacharyya_coefficient(mu_i, cov_i, mu_j, cov_j):
 
 
 def gbc_reference(X, y, gaussian="diagonal"):
-    """Pandy et al. (2022): -sum over ordered pairs i != j of BC(i, j)."""
+    """Pandy et al. (2022): -sum over ordered pairs i != j of BC(i, j).
+
+    Class variances are floored at 1e-4 of each feature's total variance
+    (spherical: the mean class variance at 1e-4 of the mean total variance).
+    """
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y)
     d = X.shape[1]
+    floor = 1e-4 * X.var(axis=0)
     gaussians = []
     for c in np.unique(y):
         members = X[y == c]
-        variances = members.var(axis=0)
+        variances = np.maximum(members.var(axis=0), floor)
         if gaussian == "spherical":
-            variances = np.full(d, variances.mean())
+            spherical = max(members.var(axis=0).mean(), floor.mean())
+            variances = np.full(d, spherical)
         gaussians.append((members.mean(axis=0), np.diag(variances)))
     total = 0.0
     for i, (mu_i, cov_i) in enumerate(gaussians):
@@ -109,11 +115,69 @@ def test_constant_features_and_single_samples_follow_the_limits():
     # A feature constant within each class, at different values: no overlap.
     separating = np.hstack([X, y[:, None].astype(float)])
     assert gbc_score(separating, y) == 0.0
-    # A class of one sample is a point mass: it overlaps no Gaussian.
+    # A class of one sample has the floor's variance: a narrow Gaussian.
     single = np.vstack([X, X[:1]])
     labels = np.append(y, 3)
-    expected = gbc_score(X, y)
-    assert gbc_score(single, labels) == pytest.approx(expected, rel=1e-12)
+    expected = gbc_reference(single, labels)
+    assert gbc_score(single, labels) == pytest.approx(expected, rel=1e-10)
+    assert expected < gbc_score(X, y)
+
+
+def gbc_authors(X, y, gaussian):
+    """The authors' published code (google-research stable_transfer gbc.py),
+    written anew: variances floored at 1e-4 in feature units, and for
+    spherical Gaussians the log-determinant term counted once, not per feature.
+    """
+    classes = np.unique(y)
+    stats = []
+    for c in classes:
+        members = X[y == c]
+        variance = np.maximum(members.var(axis=0), 1e-4)
+        stats.append((members.mean(axis=0), variance))
+    total = 0.0
+    for i, (mu_i, var_i) in enumerate(stats):
+        for j, (mu_j, var_j) in enumerate(stats):
+            if i == j:
+                continue
+            if gaussian == "spherical":
+                var_i, var_j = np.mean(var_i), np.mean(var_j)
+            average = (var_i + var_j) / 2
+            first = np.sum((mu_i - mu_j) ** 2 / average) / 8
+            second = np.sum(np.log(average)) - 0.5 * (
+                np.sum(np.log(var_i)) + np.sum(np.log(var_j))
+            )
+            total += np.exp(-(first + 0.5 * second))
+    return -total
+
+
+def test_relu_units_dead_on_one_class_are_not_perfect_separation():
+    rng = np.random.default_rng(11)
+    y = np.repeat([0, 1], 200)
+    shared = rng.standard_normal((400, 4))
+    # Unit 0 is 0 on every sample of class 0 and on half of class 1: the
+    # classes coincide on most of its mass.
+    relu = np.where(y == 1, np.maximum(rng.standard_normal(400), 0.0), 0.0)
+    X = np.column_stack([relu, shared])
+    score = gbc_score(X, y)
+    assert -2.0 < score < -0.01
+    assert score == pytest.approx(gbc_reference(X, y), rel=1e-10)
+
+
+@pytest.mark.parametrize("gaussian", ["diagonal", "spherical"])
+def test_the_authors_code_on_standardised_features(gaussian):
+    # On standardised features the floors agree: the diagonal GBC is the
+    # authors' value. Their spherical form counts the log-determinant once
+    # rather than once per feature, which the Bhattacharyya distance of two
+    # spherical Gaussians does not: there the values differ, both pinned.
+    X, y = make_task(12, n_samples=90, n_features=4, n_classes=3)
+    X = np.column_stack([X, np.where(y == 0, 0.0, X[:, 0])])
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    ours, theirs = gbc_score(X, y, gaussian=gaussian), gbc_authors(X, y, gaussian)
+    assert ours == pytest.approx(gbc_reference(X, y, gaussian), rel=1e-10)
+    if gaussian == "diagonal":
+        assert ours == pytest.approx(theirs, rel=1e-10)
+    else:
+        assert ours != pytest.approx(theirs, rel=1e-3)
 
 
 def test_float32_and_float64_inputs_agree():

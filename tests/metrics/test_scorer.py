@@ -18,7 +18,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.tree import DecisionTreeClassifier
 
 from sktransfer import ConditionalEntropyScorer, HScoreScorer
-from sktransfer.metrics import conditional_entropy, h_score
+from sktransfer.metrics import LEEPScorer, conditional_entropy, get_scorer, h_score
 
 
 @pytest.fixture(scope="module")
@@ -66,6 +66,33 @@ def test_a_bare_predictor_is_refused_with_a_clear_error(digits):
         HScoreScorer()(clf, X, y)
 
 
+@pytest.mark.parametrize(
+    ("scorer", "method"),
+    [
+        (LEEPScorer(), "predict_proba"),
+        (ConditionalEntropyScorer(), "predict"),
+        (ConditionalEntropyScorer(soft=True), "predict_proba"),
+        (get_scorer("leep"), "predict_proba"),
+        (get_scorer("neg_conditional_entropy"), "predict"),
+    ],
+    ids=repr,
+)
+def test_a_transformer_is_refused_by_the_scorers_of_classifiers(digits, scorer, method):
+    X, y = digits
+    name = type(scorer).__name__
+    for transformer in (
+        PCA(8, random_state=0).fit(X),
+        FrozenEstimator(PCA(8, random_state=0).fit(X)),
+        make_pipeline(StandardScaler(), PCA(8, random_state=0)).fit(X),
+    ):
+        with pytest.raises(
+            TypeError,
+            match=f"{name} scores a source classifier through its {method}: the "
+            f"estimator must have a {method} method; got",
+        ):
+            scorer(transformer, X, y)
+
+
 def test_cross_val_score_gives_held_out_h_scores(digits):
     X, y = digits
     cv = KFold(3, shuffle=True, random_state=0)
@@ -110,7 +137,25 @@ def test_randomized_search_and_cross_validate(digits):
         cv=3,
         random_state=0,
     ).fit(X, y)
-    assert search.best_params_["n_components"] == 16 or np.isfinite(search.best_score_)
+    # Every candidate's score is the mean held-out regularised H-score of its
+    # PCA over the same three folds, and the best is the greatest of them.
+    folds = list(KFold(3).split(X))
+    scores = search.cv_results_["mean_test_score"]
+    for params, score in zip(search.cv_results_["params"], scores, strict=True):
+        expected = np.mean(
+            [
+                h_score(
+                    PCA(random_state=0, **params).fit(X[train]).transform(X[test]),
+                    y[test],
+                    shrinkage="ledoit_wolf",
+                )
+                for train, test in folds
+            ]
+        )
+        assert score == pytest.approx(expected, rel=1e-12)
+    assert len(scores) == 3
+    assert search.best_score_ == scores.max()
+    assert search.best_params_ == search.cv_results_["params"][np.argmax(scores)]
     result = cross_validate(
         make_pipeline(PCA(8, random_state=0), DecisionTreeClassifier(random_state=0)),
         X,
