@@ -9,7 +9,9 @@ declares a huge shape gives a one-line error instead of a large allocation.
 
 import contextlib
 import csv
+import itertools
 import os
+import re
 import tokenize
 import warnings
 import zipfile
@@ -23,6 +25,33 @@ _FEATURE_SUFFIXES = (".npy", ".npz", ".csv")
 # UTF-8 that drops a leading byte-order mark, as spreadsheets write one: kept,
 # it would glue itself to the first task name or hide the first row of numbers.
 _CSV_ENCODING = "utf-8-sig"
+# Cells of a label table that stand for a missing label, not a class: the
+# texts pandas reads as missing by default (``pandas.read_csv``'s na_values).
+_MISSING = frozenset(
+    {
+        "",
+        "#N/A",
+        "#N/A N/A",
+        "#NA",
+        "-1.#IND",
+        "-1.#QNAN",
+        "-NaN",
+        "-nan",
+        "1.#IND",
+        "1.#QNAN",
+        "<NA>",
+        "N/A",
+        "NA",
+        "NULL",
+        "NaN",
+        "None",
+        "n/a",
+        "nan",
+        "null",
+    }
+)
+# Rows below the first that are read to tell a numeric header from data.
+_HEADER_PROBE_ROWS = 1000
 
 
 class InputFileError(ValueError):
@@ -66,11 +95,14 @@ def read_label_table(path):
     kept as text unless every cell of a column is an integer. ``.npz``: one
     1-D array per task, or a single 2-D array whose columns are tasks.
     ``.npy``: a 1-D array (one task) or a 2-D array (one task per column).
+    A missing label (a blank cell, a text pandas reads as missing such as
+    ``NA``, or NaN) is refused by task and line, never taken for a class.
     """
     path = Path(path)
     suffix = _suffix(path, (".csv", ".npz", ".npy"))
     if suffix == ".csv":
-        names, columns = _read_csv_columns(path)
+        names, columns, lines = _read_csv_columns(path)
+        _check_no_missing_labels(path, names, columns, lines)
         return names, [_integers_or_text(column) for column in columns]
     if suffix == ".npy":
         arrays = {path.stem: _read_npy(path, mmap=False)}
@@ -83,7 +115,9 @@ def read_label_table(path):
                 f"{path}: labels must be 1-D or 2-D (samples x tasks); got shape "
                 f"{array.shape}"
             )
-        return [f"task_{j}" for j in range(array.shape[1])], list(array.T)
+        names, columns = [f"task_{j}" for j in range(array.shape[1])], list(array.T)
+        _check_no_missing_array_labels(path, names, columns)
+        return names, columns
     lengths = {name: array.shape for name, array in arrays.items()}
     if any(len(shape) != 1 for shape in lengths.values()):
         raise InputFileError(
@@ -93,10 +127,17 @@ def read_label_table(path):
         raise InputFileError(
             f"{path}: the tasks label different numbers of samples: {lengths}"
         )
-    return list(arrays), list(arrays.values())
+    names, columns = list(arrays), list(arrays.values())
+    _check_no_missing_array_labels(path, names, columns)
+    return names, columns
 
 
 def _suffix(path, allowed):
+    if path.is_dir():
+        raise InputFileError(
+            f"{path}: is a directory, not a regular file; pass the files in it "
+            f"(for instance {path / ('*' + allowed[0])})"
+        )
     suffix = path.suffix.lower()
     if suffix not in allowed:
         raise InputFileError(
@@ -215,36 +256,88 @@ def _read_npz(path):
 
 
 def _read_csv_columns(path):
+    """Task names, the columns of cells, and the file line of each data row."""
     try:
         with open(path, newline="", encoding=_CSV_ENCODING) as file:
-            rows = list(csv.reader(file))
+            reader = csv.reader(file)
+            # Blank lines are skipped; each row keeps its line in the file.
+            numbered = [(reader.line_num, row) for row in reader if row]
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise InputFileError(f"{path}: cannot read as UTF-8 CSV ({exc})") from None
-    rows = [row for row in rows if row]
-    if len(rows) < 2:
+    if len(numbered) < 2:
         raise InputFileError(f"{path}: needs a header row and at least one data row")
-    header, body = [name.strip() for name in rows[0]], rows[1:]
+    header = [name.strip() for name in numbered[0][1]]
+    lines = [line for line, _ in numbered[1:]]
+    body = [row for _, row in numbered[1:]]
     repeated = sorted(name for name, n in Counter(header).items() if n > 1)
     if repeated:
         raise InputFileError(
             f"{path}: the header names task {', '.join(map(repr, repeated))} more "
             "than once; each column needs its own name"
         )
-    for number, row in enumerate(body, start=2):
+    for line, row in zip(lines, body, strict=True):
         if len(row) != len(header):
             raise InputFileError(
-                f"{path}: line {number} has {len(row)} cells but the header has "
+                f"{path}: line {line} has {len(row)} cells but the header has "
                 f"{len(header)}"
             )
-    return header, [list(column) for column in zip(*body, strict=True)]
+    return header, [list(column) for column in zip(*body, strict=True)], lines
+
+
+def _check_no_missing_labels(path, names, columns, lines):
+    """Refuse a blank or ``NA`` cell, which would otherwise become a class."""
+    for name, column in zip(names, columns, strict=True):
+        missing = [i for i, cell in enumerate(column) if cell.strip() in _MISSING]
+        if missing:
+            first = missing[0]
+            more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+            cell = column[first].strip()
+            what = "a blank cell" if cell == "" else f"{cell!r}, a missing value"
+            raise InputFileError(
+                f"{path}: task {name!r} has no label on line {lines[first]} "
+                f"(data row {first + 1}: {what}){more}; every sample needs a "
+                "label, as the Python functions refuse NaN: fill the cells in or "
+                "drop those rows"
+            )
+
+
+def _check_no_missing_array_labels(path, names, columns):
+    """Refuse NaN, and blank or ``NA`` text, in the label arrays of a file."""
+    for name, column in zip(names, columns, strict=True):
+        if column.dtype.kind == "f":
+            missing = np.flatnonzero(np.isnan(column))
+            what = "NaN"
+        elif column.dtype.kind in "US":
+            markers = list(_MISSING)
+            if column.dtype.kind == "S":
+                markers = [marker.encode("ascii") for marker in markers]
+            missing = np.flatnonzero(np.isin(np.char.strip(column), markers))
+            what = "blank or NA text"
+        else:
+            continue
+        if missing.size:
+            more = f" (and {missing.size - 1} more)" if missing.size > 1 else ""
+            raise InputFileError(
+                f"{path}: task {name!r} has no label in row {missing[0] + 1} "
+                f"({what}){more}; every sample needs a label, as the Python "
+                "functions refuse NaN: fill the labels in or drop those rows"
+            )
 
 
 def _read_numeric_csv(path):
-    """A numeric CSV table; a first row that is not all numbers is a header."""
+    """A numeric CSV table, its first row skipped when it is a header.
+
+    The first row is a header when a cell of it is not a number, or when it
+    does not read like the rows below it: integers over a column written with
+    decimals all the way down, as the header ``0,1,2,...`` that
+    ``pandas.DataFrame.to_csv(index=False)`` writes above float columns.
+    """
     try:
         with open(path, newline="", encoding=_CSV_ENCODING) as file:
-            first = next(csv.reader(file), [])
-        header = 1 if first and not all(_is_number(cell) for cell in first) else 0
+            reader = csv.reader(file)
+            first = next(reader, [])
+            below = list(itertools.islice(reader, _HEADER_PROBE_ROWS))
+        header = 1 if first and _is_header(first, below) else 0
         with warnings.catch_warnings():
             # An empty table is reported below, in one line.
             warnings.filterwarnings("ignore", "loadtxt: input contained no data")
@@ -265,6 +358,45 @@ def _read_numeric_csv(path):
     return values
 
 
+def _is_header(first, below):
+    """Whether the first row of a numeric CSV names its columns."""
+    if not all(_is_number(cell) for cell in first):
+        return True
+    if not all(_is_integer(cell) for cell in first):
+        return False
+    rows = [row for row in below if row and len(row) == len(first)]
+    # A column of decimals under an integer: the row is not data like the others.
+    return bool(rows) and any(
+        all(_is_number(row[j]) and not _is_integer(row[j]) for row in rows)
+        for j in range(len(first))
+    )
+
+
+def numbered_header_hint(path):
+    """A hint when a CSV's first row is ``0,1,2,...``, a header read as data.
+
+    Above integer columns such a row cannot be told from data; when the row
+    count is then one more than the labels', this says why.
+    """
+    path = Path(path)
+    if path.suffix.lower() != ".csv":
+        return ""
+    try:
+        with open(path, newline="", encoding=_CSV_ENCODING) as file:
+            first = next(csv.reader(file), [])
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return ""
+    cells = [cell.strip() for cell in first]
+    if not cells or cells != [str(j) for j in range(len(cells))]:
+        return ""
+    shown = ",".join(cells[:3]) + (",..." if len(cells) > 3 else "")
+    return (
+        f"; its first row, {shown}, looks like the column names "
+        "pandas writes (DataFrame.to_csv(index=False)) and was read as a sample: "
+        "write the file with header=False, or name the columns with text"
+    )
+
+
 @contextlib.contextmanager
 def _no_legacy_header_warning():
     """Silence numpy's note on Python 2 headers: a bad header raises anyway."""
@@ -273,6 +405,10 @@ def _no_legacy_header_warning():
             "ignore", "Reading `.npy` or `.npz` file required additional header"
         )
         yield
+
+
+def _is_integer(text):
+    return re.fullmatch(r"[+-]?[0-9]+", text.strip()) is not None
 
 
 def _is_number(text):

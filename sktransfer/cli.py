@@ -9,6 +9,8 @@ in one line on standard error.
 import argparse
 import csv
 import json
+import math
+import shlex
 import sys
 from functools import partial
 from pathlib import Path
@@ -21,15 +23,36 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from tqdm import tqdm
 
-from sktransfer._io import read_feature_sources, read_label_table
+from sktransfer._io import (
+    InputFileError,
+    numbered_header_hint,
+    read_feature_sources,
+    read_label_table,
+)
+from sktransfer._optional import import_optional
 from sktransfer._progress import progress_bars
 from sktransfer.curriculum import CurriculumBuilder, transferability_matrix
 from sktransfer.datasets import digits_representations, digits_tasks
 from sktransfer.evaluation import rank_agreement
-from sktransfer.metrics import get_scorer_names, task_hardness
+from sktransfer.metrics import get_metric, get_scorer_names, task_hardness
 from sktransfer.selection import rank_sources
 
 _FORMATS = ("table", "json", "csv")
+# A column format for numbers: one format for the whole column (see _numbers).
+_NUMBER = "number"
+# The demo's curriculum leaves the digit out: it determines every other task,
+# so it would be the root of a star with every edge at the best score.
+_DEMO_EXCLUDED = ("digit",)
+# What a score of the label metrics means, by metric and normalisation.
+_MEANINGS = {
+    ("neg_conditional_entropy", False): (
+        "-H(target | source) in nats, 0 when the source determines the target"
+    ),
+    ("neg_conditional_entropy", True): (
+        "1 - H(target | source) / H(target), the share of the target's entropy "
+        "the source explains"
+    ),
+}
 
 
 def probe_accuracy(F_train, y_train, F_test, y_test, random_state=0):
@@ -109,11 +132,13 @@ def rank_digits_representations(random_state=0):
     return rows, agreement, features, y_train
 
 
-def _write(rows, columns, out, fmt, *, notes=(), extra=None):
+def _write(rows, columns, out, fmt, *, title=(), notes=(), extra=None):
     """Write rows (dicts) as an aligned table, JSON or CSV.
 
-    ``columns`` maps each key to a table header and a number format; ``notes``
-    are lines printed under the table, and ``extra`` entries join the JSON.
+    ``columns`` maps each key to a table header and a number format
+    (``_NUMBER``: one format chosen for the whole column); ``title`` and
+    ``notes`` are lines printed above and under the table, and ``extra``
+    entries join the JSON.
     """
     if fmt == "json":
         json.dump({"rows": rows, **(extra or {})}, out, indent=2, default=_jsonable)
@@ -124,13 +149,19 @@ def _write(rows, columns, out, fmt, *, notes=(), extra=None):
         writer.writeheader()
         writer.writerows({key: row[key] for key in columns} for row in rows)
         return
-    header = [title for title, _ in columns.values()]
-    cells = [
-        [format(row[key], spec) for key, (_, spec) in columns.items()] for row in rows
+    header = [heading for heading, _ in columns.values()]
+    formatted = [
+        _numbers([row[key] for row in rows])
+        if spec == _NUMBER
+        else [format(row[key], spec) for row in rows]
+        for key, (_, spec) in columns.items()
     ]
+    cells = [list(line) for line in zip(*formatted, strict=True)]
     widths = [
         max(len(line[i]) for line in [header, *cells]) for i in range(len(header))
     ]
+    for line in title:
+        print(line, file=out)
     for line in [header, *cells]:
         first, rest = line[0].ljust(widths[0]), line[1:]
         pairs = zip(rest, widths[1:], strict=True)
@@ -141,20 +172,50 @@ def _write(rows, columns, out, fmt, *, notes=(), extra=None):
         print(note, file=out)
 
 
+def _numbers(values):
+    """Numbers written with one format, so that their digits line up.
+
+    Four decimals while the largest magnitude lies in ``[1e-3, 1e6)``, four
+    significant digits in scientific notation otherwise; a value that rounds
+    to zero is written without a sign.
+    """
+    magnitudes = [abs(v) for v in values if math.isfinite(v) and v != 0]
+    largest = max(magnitudes, default=1.0)
+    spec = ".4f" if 1e-3 <= largest < 1e6 else ".4e"
+    texts = [format(value, spec) for value in values]
+    return [
+        text[1:] if text.startswith("-") and float(text) == 0 else text
+        for text in texts
+    ]
+
+
 def _jsonable(value):
     return value.item() if isinstance(value, np.generic) else str(value)
 
 
 def _run_demo(args, out):
-    """Handle ``sktransfer demo``: rank representations, build a curriculum, plot."""
+    """Handle ``sktransfer demo``: rank representations, build a curriculum, plot.
+
+    Every file holds the same samples, the training half of the digits, in
+    the same order, and the commands the demo suggests reproduce what it
+    prints from those files.
+    """
     rows, agreement, features, y_train = rank_digits_representations(args.random_state)
-    _, y = load_digits(return_X_y=True)
-    tasks = digits_tasks(y)
-    # The digit determines every other task, so it would be the root of a star:
-    # the curriculum over the other tasks is the informative one.
-    related = {name: labels for name, labels in tasks.items() if name != "digit"}
-    builder = CurriculumBuilder(normalize=True, task_names=list(related))
-    builder.fit(np.column_stack(list(related.values())))
+    tasks = digits_tasks(y_train)
+    names = list(tasks)
+    columns = [np.asarray(labels) for labels in tasks.values()]
+    kept, kept_columns = _select_tasks(
+        names, columns, None, list(_DEMO_EXCLUDED), "the digit tasks", 2
+    )
+    builder = _build_curriculum(
+        kept,
+        kept_columns,
+        metric="neg_conditional_entropy",
+        normalize=True,
+        threshold=None,
+        root=None,
+        n_jobs=None,
+    )
 
     folder = Path(args.output_dir)
     (folder / "features").mkdir(parents=True, exist_ok=True)
@@ -163,68 +224,104 @@ def _run_demo(args, out):
     np.save(folder / "labels.npy", y_train)
     with open(folder / "tasks.csv", "w", newline="") as file:
         writer = csv.writer(file, lineterminator="\n")
-        writer.writerow(list(tasks))
-        writer.writerows(np.column_stack(list(tasks.values())).tolist())
-    plots = _demo_plots(rows, builder, folder)
+        writer.writerow(names)
+        writer.writerows(np.column_stack(columns).tolist())
+    plots, skipped = _demo_plots(rows, builder, folder)
 
+    quoted = shlex.quote(str(folder))
+    commands = [
+        f"sktransfer rank {quoted}/features/*.npy --labels {quoted}/labels.npy",
+        f"sktransfer curriculum {quoted}/tasks.csv --normalize --exclude "
+        + ",".join(_DEMO_EXCLUDED),
+    ]
     notes = [
         "",
         f"Agreement of H-score with probe accuracy: Spearman "
         f"{agreement['spearman']:.3f}, weighted Kendall tau "
         f"{agreement['weighted_kendall_tau']:.3f}",
         "",
-        f"Curriculum of the digit tasks (root {builder.root_}):",
+        f"Curriculum of the digit tasks, the digit left out (root {builder.root_}):",
+        _scores_title("neg_conditional_entropy", normalize=True),
         *_tree_lines(builder),
         "",
-        f"Files written to {folder}/: features/*.npy, labels.npy, tasks.csv"
+        f"Files written to {folder}/, all on the same {y_train.size} samples (the "
+        "training half): features/*.npy, labels.npy (the digit), tasks.csv (the "
+        f"{len(names)} tasks, one per column)"
         + "".join(f", {plot.name}" for plot in plots),
-        f"Try: sktransfer rank {folder}/features/*.npy --labels {folder}/labels.npy",
-        f"     sktransfer curriculum {folder}/tasks.csv --normalize",
+        *([skipped] if skipped else []),
+        "Try, to get the table and the curriculum above from those files:",
+        *(f"  {command}" for command in commands),
     ]
     columns = {
         "representation": ("representation", "s"),
         "n_features": ("n_features", "d"),
-        "h_score": ("H-score", ".4f"),
-        "probe_accuracy": ("probe accuracy", ".4f"),
+        "h_score": ("H-score", _NUMBER),
+        "probe_accuracy": ("probe accuracy", _NUMBER),
     }
     extra = {
         "agreement": agreement,
         "curriculum": _curriculum_json(builder),
         "output_dir": str(folder),
+        "plots": [str(plot) for plot in plots],
+        "commands": commands,
     }
     _write(rows, columns, out, args.format, notes=notes, extra=extra)
 
 
 def _demo_plots(rows, builder, folder):
-    """Save the demo's figures if matplotlib is installed; their paths."""
+    """Save the demo's figures; their paths, and why they were skipped if so."""
     try:
-        import matplotlib
+        plt = _pyplot("drawing the demo's plots")
+    except ImportError as exc:
+        return [], f"Plots skipped: {exc}"
+    from sktransfer.plotting import plot_rank_agreement
 
+    ax = plot_rank_agreement(
+        [row["h_score"] for row in rows],
+        [row["probe_accuracy"] for row in rows],
+        source_names=[row["representation"] for row in rows],
+        score_label="H-score (training half)",
+        measured_label="accuracy of a linear probe (held-out half)",
+        title="Representations of the digits: H-score against measured transfer",
+    )
+    scatter = folder / "h_score_vs_accuracy.png"
+    ax.figure.savefig(scatter, bbox_inches="tight", dpi=150)
+    plt.close(ax.figure)
+    tree = folder / "curriculum.png"
+    title = (
+        "Curriculum of the digit tasks, the digit left out\n(on each edge: the "
+        "share of the child's entropy that the parent explains)"
+    )
+    _save_curriculum(plt, builder, tree, title)
+    return [scatter, tree], ""
+
+
+def _pyplot(purpose):
+    """``matplotlib.pyplot`` to draw into files, or an ImportError naming the extra.
+
+    A process that has not drawn yet draws with Agg, which needs no display.
+    """
+    matplotlib = import_optional("matplotlib", extra="plot", purpose=purpose)
+    if "matplotlib.pyplot" not in sys.modules:
         matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return []
+    return import_optional("matplotlib.pyplot", extra="plot", purpose=purpose)
+
+
+def _save_curriculum(plt, builder, path, title):
+    """Draw the curriculum with its edge scores and save it to ``path``."""
     from sktransfer.plotting import plot_curriculum
 
-    fig, ax = plt.subplots(figsize=(5, 4))
-    ax.scatter([r["h_score"] for r in rows], [r["probe_accuracy"] for r in rows])
-    for row in rows:
-        ax.annotate(row["representation"], (row["h_score"], row["probe_accuracy"]))
-    ax.set(xlabel="H-score (training half)", ylabel="probe accuracy (held out)")
-    scatter = folder / "h_score_vs_accuracy.png"
-    fig.savefig(scatter, bbox_inches="tight")
-    plt.close(fig)
-    ax = plot_curriculum(builder.curriculum_)
-    tree = folder / "curriculum.png"
-    ax.figure.savefig(tree, bbox_inches="tight")
+    ax = plot_curriculum(builder.curriculum_, edge_labels=True, font_size=10)
+    ax.set_title(title, fontsize=10)
+    ax.figure.savefig(path, bbox_inches="tight", dpi=150)
     plt.close(ax.figure)
-    return [scatter, tree]
 
 
 def _run_rank(args, out):
     """Handle ``sktransfer rank``: rank feature files as sources for the labels."""
     sources = read_feature_sources(args.features)
     y = _one_task(args.labels, args.task)
+    _check_rows(sources, args.features, y.shape[0], args.labels)
     table = rank_sources(
         sources, y, scoring=args.metric, max_order=args.max_order, n_jobs=args.n_jobs
     )
@@ -237,14 +334,36 @@ def _run_rank(args, out):
     columns = {
         "rank": ("rank", "d"),
         "source": ("source", "s"),
-        "score": (args.metric, ".6g"),
+        "score": (args.metric, _NUMBER),
+        "order": ("order", "d"),
     }
+    if args.format == "table" and args.max_order == 1:
+        del columns["order"]  # every candidate is a single source
     _write(rows, columns, out, args.format, extra={"metric": args.metric})
+
+
+def _check_rows(sources, paths, n_samples, labels):
+    """Every source holds one row per label, or an error naming its file."""
+    files = {}
+    for path in map(Path, paths):
+        if path.suffix.lower() in (".npy", ".csv"):
+            files[path.stem] = path
+    for name, array in sources.items():
+        if array.shape[0] != n_samples:
+            path = files.get(name)
+            where = f"{path}" if path is not None else f"source {name!r}"
+            hint = ""
+            if path is not None and array.shape[0] == n_samples + 1:
+                hint = numbered_header_hint(path)
+            raise InputFileError(
+                f"{where} has {array.shape[0]} rows but {labels} labels "
+                f"{n_samples} samples; every file needs one row per sample{hint}"
+            )
 
 
 def _run_hardness(args, out):
     """Handle ``sktransfer hardness``: H(task) of every task of a label table."""
-    names, columns = read_label_table(args.labels)
+    names, columns = _read_tasks(args, minimum=1)
     rows = [
         {
             "task": name,
@@ -264,14 +383,14 @@ def _run_hardness(args, out):
     table = {
         "task": ("task", "s"),
         "n_classes": ("n_classes", "d"),
-        "hardness": (f"hardness ({unit})", ".4f"),
+        "hardness": (f"hardness ({unit})", _NUMBER),
     }
     _write(rows, table, out, args.format)
 
 
 def _run_relate(args, out):
     """Handle ``sktransfer relate``: the transferability matrix of a label table."""
-    names, columns = read_label_table(args.labels)
+    names, columns = _read_tasks(args, minimum=2)
     matrix = transferability_matrix(
         _label_table(columns),
         metric=args.metric,
@@ -282,27 +401,46 @@ def _run_relate(args, out):
         {"source": name, **dict(zip(names, map(float, row), strict=True))}
         for name, row in zip(names, matrix, strict=True)
     ]
-    table = {"source": ("source \\ target", "s")} | {n: (n, ".4f") for n in names}
-    _write(rows, table, out, args.format, extra={"metric": args.metric})
+    # One format for the whole matrix, so that its digits line up.
+    texts = iter(_numbers([value for row in matrix for value in map(float, row)]))
+    cells = [
+        {"source": row["source"]} | {n: next(texts) for n in names} for row in rows
+    ]
+    table = {"source": ("source \\ target", "s")} | {n: (n, "s") for n in names}
+    title = [
+        f"{_scores_title(args.metric, args.normalize)}; rows are sources, columns "
+        "targets"
+    ]
+    if args.format == "table":
+        _write(cells, table, out, args.format, title=title)
+        return
+    extra = {"metric": args.metric, "normalize": args.normalize}
+    _write(rows, table, out, args.format, extra=extra)
 
 
 def _run_curriculum(args, out):
     """Handle ``sktransfer curriculum``: the curriculum tree of a label table."""
-    names, columns = read_label_table(args.labels)
-    builder = CurriculumBuilder(
+    # Before the work, so that a missing matplotlib is reported at once.
+    plt = None if args.plot is None else _pyplot("curriculum --plot")
+    names, columns = _read_tasks(args, minimum=2)
+    builder = _build_curriculum(
+        names,
+        columns,
         metric=args.metric,
         normalize=args.normalize,
         threshold=args.threshold,
         root=args.root,
         n_jobs=args.n_jobs,
-        task_names=names,
-    ).fit(_label_table(columns))
-    if args.plot is not None:
-        from sktransfer.plotting import plot_curriculum
-
-        ax = plot_curriculum(builder.curriculum_)
-        ax.figure.savefig(args.plot, bbox_inches="tight")
+    )
+    if plt is not None:
+        normalised = ", normalised" if args.normalize else ""
+        title = (
+            f"Curriculum of {Path(args.labels).name} by {args.metric}{normalised}\n"
+            "(on each edge: the parent's score as the source for the child)"
+        )
+        _save_curriculum(plt, builder, args.plot, title)
     if args.format == "table":
+        print(_scores_title(args.metric, args.normalize), file=out)
         for line in _tree_lines(builder):
             print(line, file=out)
         return
@@ -316,19 +454,52 @@ def _run_curriculum(args, out):
         for position, task in enumerate(map(str, builder.order_), start=1)
     ]
     columns = {key: (key, "") for key in rows[0]}
-    _write(rows, columns, out, args.format, extra=_curriculum_json(builder))
+    extra = {
+        "metric": args.metric,
+        "normalize": args.normalize,
+        **_curriculum_json(builder),
+    }
+    _write(rows, columns, out, args.format, extra=extra)
+
+
+def _build_curriculum(names, columns, *, metric, normalize, threshold, root, n_jobs):
+    """The fitted CurriculumBuilder of label columns, as the command builds it."""
+    return CurriculumBuilder(
+        metric=metric,
+        normalize=normalize,
+        threshold=threshold,
+        root=root,
+        n_jobs=n_jobs,
+        task_names=names,
+    ).fit(_label_table(columns))
+
+
+def _scores_title(metric, normalize):
+    """One line that names the metric of a matrix or a tree, and its scale."""
+    normalised = " (normalised)" if normalize else ""
+    meaning = _MEANINGS.get((metric, normalize), get_metric(metric).description)
+    return f"Scores by {metric}{normalised}: {meaning}"
 
 
 def _tree_lines(builder):
-    """The curriculum as indented text, one task per line, parents first."""
+    """The curriculum as indented text, one task per line, parents first.
+
+    Each task but a root is followed by its edge's score, the parent's score as
+    the source for it, all written with one format.
+    """
     graph = builder.curriculum_
+    weights = dict(
+        zip(
+            graph.edges,
+            _numbers([float(w) for _, _, w in graph.edges(data="weight")]),
+            strict=True,
+        )
+    )
     lines = []
 
     def visit(task, depth):
-        weight = ""
         parent = next(iter(graph.predecessors(task)), None)
-        if parent is not None:
-            weight = f"  ({graph.edges[parent, task]['weight']:.3f})"
+        weight = "" if parent is None else f"  ({weights[parent, task]})"
         lines.append(f"{'  ' * depth}{task}{weight}")
         for child in graph.successors(task):
             visit(child, depth + 1)
@@ -374,6 +545,48 @@ def _label_table(columns):
     return np.column_stack([np.asarray(column, dtype=dtype) for column in columns])
 
 
+def _read_tasks(args, *, minimum):
+    """The tasks of the label table of a command, chosen by --tasks or --exclude."""
+    names, columns = read_label_table(args.labels)
+    return _select_tasks(
+        names, columns, args.tasks, args.exclude, str(args.labels), minimum
+    )
+
+
+def _select_tasks(names, columns, tasks, exclude, where, minimum):
+    """The tasks named by ``tasks`` (in that order), or all but ``exclude``.
+
+    ``where`` names the table in messages; at least ``minimum`` tasks must be
+    left.
+    """
+    option, chosen = ("--tasks", tasks) if tasks is not None else ("--exclude", exclude)
+    if chosen is not None:
+        unknown = [name for name in chosen if name not in names]
+        if unknown:
+            raise ValueError(
+                f"{option} names {', '.join(map(repr, unknown))}, which {where} "
+                f"does not have; its tasks: {', '.join(names)}"
+            )
+    if tasks is not None:
+        kept = list(tasks)
+    elif exclude is not None:
+        kept = [name for name in names if name not in exclude]
+    else:
+        kept = list(names)
+    if len(kept) < minimum:
+        left = f"{len(kept)} task" + ("s" if len(kept) != 1 else "")
+        why = f" after {option}" if chosen is not None else ""
+        raise ValueError(
+            f"{where} has {left}{why}{': ' if kept else ''}{', '.join(kept)}; "
+            + (
+                f"relations between tasks need at least {minimum}"
+                if minimum > 1
+                else "keep at least one"
+            )
+        )
+    return kept, [columns[names.index(name)] for name in kept]
+
+
 class _Parser(argparse.ArgumentParser):
     """An argument parser whose usage errors are one line on standard error."""
 
@@ -392,6 +605,36 @@ def _seed(text):
             f"expected an integer in [0, 2**32), got {text!r}"
         )
     return seed
+
+
+def _task_list(text):
+    """Parse ``a,b,c``: task names separated by commas, each named once."""
+    names = [name.strip() for name in text.split(",")]
+    if any(not name for name in names):
+        raise argparse.ArgumentTypeError(
+            f"expected task names separated by commas, got {text!r}"
+        )
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise argparse.ArgumentTypeError(
+            f"names task {', '.join(map(repr, repeated))} more than once"
+        )
+    return names
+
+
+def _image_path(text):
+    """Parse the path of an image to write: not empty, not a directory."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(
+            "expected the path of an image file to write, such as tree.png; got "
+            "an empty path"
+        )
+    if Path(text).is_dir():
+        raise argparse.ArgumentTypeError(
+            f"{text} is a directory; give the path of an image file, such as "
+            f"{Path(text) / 'curriculum.png'}"
+        )
+    return text
 
 
 def _metric(input_kinds):
@@ -458,7 +701,8 @@ def build_parser():
         help="rank feature files as sources for a target task",
         description=(
             "Score and rank sources given as feature files (.npy, .csv: one "
-            "source per file; .npz: one source per array) for target labels."
+            "source per file; .npz: one source per array) for target labels, "
+            "best first."
         ),
     )
     rank.add_argument("features", nargs="+", help="feature files, one row per sample")
@@ -466,43 +710,110 @@ def build_parser():
         "--labels", required=True, help="target labels (.npy, .csv, .npz)"
     )
     rank.add_argument("--task", help="the column of a multi-task label file to use")
+    feature_metrics = get_scorer_names(input="features")
     rank.add_argument(
-        "--metric", type=_metric(["features"]), default="h_score", help="(h_score)"
+        "--metric",
+        type=_metric(["features"]),
+        default="h_score",
+        metavar="NAME",
+        help=f"metric of features, one of {', '.join(feature_metrics)} "
+        "(default: h_score)",
     )
     rank.add_argument(
-        "--max-order", type=int, default=1, help="also rank combinations of sources"
+        "--max-order",
+        type=int,
+        default=1,
+        help="also rank combinations of up to this many sources (default: 1)",
     )
     rank.set_defaults(run=_run_rank)
 
+    table = _Parser(add_help=False)
+    table.add_argument(
+        "labels",
+        help="label table, one column per task on the same samples: a CSV with a "
+        "header row of task names, .npz or .npy",
+    )
+    choose = table.add_mutually_exclusive_group()
+    choose.add_argument(
+        "--tasks",
+        type=_task_list,
+        metavar="A,B,...",
+        help="only these tasks, in this order",
+    )
+    choose.add_argument(
+        "--exclude", type=_task_list, metavar="A,B,...", help="all tasks but these"
+    )
+
     hardness = commands.add_parser(
         "hardness",
-        parents=[common],
+        parents=[table, common],
         help="hardness H(task) of every task of a label table",
+        description=(
+            "The hardness of each task of a label table: the entropy H(task) of "
+            "its labels (Tran et al. 2019), the hardest task first."
+        ),
     )
-    hardness.add_argument("labels", help="label table: CSV with a header, or .npz")
-    hardness.add_argument("--base", type=float, default=None, help="log base (e)")
+    hardness.add_argument(
+        "--base", type=float, default=None, help="log base (default: e, in nats)"
+    )
     hardness.set_defaults(run=_run_hardness)
 
-    label_metric = _metric(["labels"])
-    for name, handler, text in [
-        ("relate", _run_relate, "transferability matrix of a label table"),
-        ("curriculum", _run_curriculum, "curriculum tree of a label table"),
-    ]:
-        command = commands.add_parser(name, parents=[common, jobs], help=text)
-        command.add_argument("labels", help="label table: CSV with a header, or .npz")
+    label_metrics = get_scorer_names(input="labels")
+    descriptions = {
+        "relate": (
+            "transferability matrix of a label table",
+            "The transferability matrix of the tasks of a label table: the score "
+            "of each task (row) as the source for each task (column), by "
+            "--metric.",
+        ),
+        "curriculum": (
+            "curriculum tree of a label table",
+            "The curriculum of the tasks of a label table (Bao et al. 2019): the "
+            "maximum spanning tree of their transfer scores, directed from a "
+            "root; each task is under the task it learns best from, with that "
+            "score, in the order to label and learn them.",
+        ),
+    }
+    for name, handler in [("relate", _run_relate), ("curriculum", _run_curriculum)]:
+        text, description = descriptions[name]
+        command = commands.add_parser(
+            name, parents=[table, common, jobs], help=text, description=description
+        )
         command.add_argument(
-            "--metric", type=label_metric, default="neg_conditional_entropy"
+            "--metric",
+            type=_metric(["labels"]),
+            default="neg_conditional_entropy",
+            metavar="NAME",
+            help=f"metric of labels, one of {', '.join(label_metrics)} (default: "
+            "neg_conditional_entropy, -H(target | source) in nats)",
         )
         command.add_argument(
             "--normalize",
             action="store_true",
-            help="share of each target's entropy the source explains",
+            help="divide by each target's optimum: for the default metric, the "
+            "share of the target's entropy the source explains, in [0, 1]",
         )
         command.set_defaults(run=handler)
         if name == "curriculum":
-            command.add_argument("--threshold", type=float, help="keep salient edges")
-            command.add_argument("--root", help="the root task (default: best source)")
-            command.add_argument("--plot", help="also draw the tree into this image")
+            command.add_argument(
+                "--threshold",
+                type=float,
+                help="keep only the transfers whose better direction scores at "
+                "least this, on the scale of the scores (default metric: "
+                "-H(target | source) in nats, at most 0; with --normalize, a "
+                "share in [0, 1]); the tree then becomes a forest",
+            )
+            command.add_argument(
+                "--root", help="the root task (default: the best source on average)"
+            )
+            command.add_argument(
+                "--plot",
+                type=_image_path,
+                metavar="IMAGE",
+                help="also draw the tree, with its edge scores, into this image "
+                "file, in the format of its extension (needs matplotlib: pip "
+                'install "sktransfer[plot]")',
+            )
     return parser
 
 

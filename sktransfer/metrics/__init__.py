@@ -17,6 +17,7 @@ from sktransfer.metrics._hscore import h_score
 from sktransfer.metrics._leep import LEEPScorer, NLEEPScorer, leep_score, nleep_score
 from sktransfer.metrics._logme import LogMEScorer, logme_score
 from sktransfer.metrics._optimal import (
+    NormalizedHScoreScorer,
     ace,
     divergence_transition_matrix,
     normalized_h_score,
@@ -48,6 +49,7 @@ __all__ = [
     "LogMEScorer",
     "Metric",
     "NLEEPScorer",
+    "NormalizedHScoreScorer",
     "ProbabilityStatistics",
     "TransRateScorer",
     "TransferClassifier",

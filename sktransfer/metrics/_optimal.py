@@ -29,7 +29,12 @@ from sklearn.utils._param_validation import Interval, validate_params
 
 from sktransfer._validation import check_features, encode_labels, label_value
 from sktransfer.metrics._entropy import contingency_table
-from sktransfer.metrics._hscore import _SHRINKAGE_CONSTRAINT, h_score
+from sktransfer.metrics._hscore import (
+    _SHRINKAGE_CONSTRAINT,
+    h_score,
+    h_score_from_statistics,
+)
+from sktransfer.metrics._scorer import _FeatureScorer
 
 # Top singular values come from an eigendecomposition of the Gram matrix of the
 # DTM's shorter side while that side has at most this many entries (a 32 MB
@@ -698,3 +703,87 @@ def normalized_h_score(X, y, *, x=None, optimal=None, shrinkage=None):
         )
         return ratio
     return min(ratio, 1.0)
+
+
+def normalized_h_score_from_statistics(stats):
+    """Normalised H-score of every label vector summarised in ``stats``.
+
+    The plain H-score of each label vector over its number of classes minus
+    one, the default denominator of :func:`normalized_h_score`; classes that
+    no sample of the statistics holds (padded ones) do not count.
+
+    Parameters
+    ----------
+    stats : SufficientStatistics
+        Statistics of the features and one or more label vectors.
+
+    Returns
+    -------
+    scores : ndarray of shape (n_tasks,)
+    """
+    scores = np.asarray(h_score_from_statistics(stats), dtype=np.float64)
+    starts = stats.class_offsets[:-1]
+    present = np.add.reduceat((stats.class_counts > 0).astype(np.int64), starts)
+    if np.any(present < 2):
+        raise ValueError(
+            f"y has a single class in label vector {int(np.argmax(present < 2))}; "
+            "the normalised transferability needs a target with at least two "
+            "classes"
+        )
+    # h_score <= n_classes - 1 exactly; clip what rounding adds, as the function.
+    return np.minimum(scores / (present - 1), 1.0)
+
+
+class NormalizedHScoreScorer(_FeatureScorer):
+    """Score the representation an estimator produces by its normalised H-score.
+
+    Parameters
+    ----------
+    shrinkage : {None, "ledoit_wolf", "oas"} or float in [0, 1], default=None
+        Covariance shrinkage of the H-score of the features (the numerator),
+        passed to :func:`~sktransfer.metrics.normalized_h_score`.
+    optimal : float, default=None
+        The H-score of the target's optimal features, the denominator, if it
+        is known; ``None`` divides by the number of classes minus one, which
+        makes the score a lower bound on the transferability.
+
+    See Also
+    --------
+    sktransfer.metrics.normalized_h_score : The metric as a function of
+        features.
+    HScoreScorer : The H-score itself, not divided by its optimum.
+
+    Notes
+    -----
+    Called as ``scorer(estimator, X, y)``, it returns
+    ``normalized_h_score(F, y)`` with ``F`` the features the fitted
+    ``estimator`` makes of ``X``: its ``transform`` output, or for a
+    :class:`~sklearn.pipeline.Pipeline` ending in a predictor, the output of
+    all steps but the last (as :class:`~sktransfer.HScoreScorer` reads it).
+    The discrete inputs ``x`` of the function, one per sample, have no place
+    in a scorer, whose samples change from fold to fold.
+
+    On one target task the score ranks representations as the H-score does,
+    since the denominator is common to all of them; unlike the H-score, it
+    lies in ``[0, 1]`` whatever the number of classes, so scores of targets
+    with different numbers of classes can be set side by side.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.decomposition import PCA
+    >>> from sktransfer import NormalizedHScoreScorer
+    >>> X, y = load_digits(return_X_y=True)
+    >>> pca = PCA(16, random_state=0).fit(X)
+    >>> round(NormalizedHScoreScorer()(pca, X, y), 4)  # H-score 5.12 over 10 - 1
+    0.5689
+    """
+
+    _parameter_constraints = {
+        "shrinkage": _SHRINKAGE_CONSTRAINT,
+        "optimal": [Interval(Real, 0, None, closed="neither"), None],
+    }
+    _metric = staticmethod(normalized_h_score)
+
+    def __init__(self, *, shrinkage=None, optimal=None):
+        self._set_params(shrinkage=shrinkage, optimal=optimal)

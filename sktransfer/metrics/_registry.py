@@ -14,6 +14,11 @@ from sktransfer.metrics._gbc import GBCScorer, gbc_score
 from sktransfer.metrics._hscore import h_score, h_score_from_statistics
 from sktransfer.metrics._leep import LEEPScorer, NLEEPScorer, leep_score, nleep_score
 from sktransfer.metrics._logme import LogMEScorer, logme_from_statistics, logme_score
+from sktransfer.metrics._optimal import (
+    NormalizedHScoreScorer,
+    normalized_h_score,
+    normalized_h_score_from_statistics,
+)
 from sktransfer.metrics._scorer import ConditionalEntropyScorer, HScoreScorer
 from sktransfer.metrics._transrate import TransRateScorer, transrate_score
 
@@ -211,6 +216,19 @@ register_metric(
         statistics=lambda stats: h_score_from_statistics(
             stats, shrinkage="ledoit_wolf"
         ),
+    )
+)
+register_metric(
+    Metric(
+        name="normalized_h_score",
+        input="features",
+        score=normalized_h_score,
+        scorer=NormalizedHScoreScorer,
+        description=(
+            "normalised H-score: the H-score over n_classes - 1, in [0, 1] "
+            "(Bao et al. 2019)"
+        ),
+        statistics=normalized_h_score_from_statistics,
     )
 )
 register_metric(

@@ -5,6 +5,8 @@ matplotlib is imported inside the function, so importing this module does not.
 
 import numpy as np
 
+from sktransfer.plotting._common import axes_for
+
 
 def plot_pixelwise_map(
     score_map, *, ax=None, cmap="viridis", vmin=0.0, vmax=None, colorbar=True
@@ -49,10 +51,7 @@ def plot_pixelwise_map(
             "score_map must be a non-empty 2-D array (height, width) of scores; "
             f"got shape {score_map.shape}"
         )
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        _, ax = plt.subplots()
+    ax = axes_for(ax, None, "plot_pixelwise_map")
     image = ax.imshow(
         score_map, cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest"
     )

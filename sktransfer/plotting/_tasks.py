@@ -7,15 +7,7 @@ Each function draws into the given matplotlib ``Axes`` (a new figure when
 import numpy as np
 
 from sktransfer.curriculum._tasks import task_names_of
-
-
-def _axes(ax, figsize):
-    if ax is not None:
-        return ax
-    import matplotlib.pyplot as plt
-
-    _, ax = plt.subplots(figsize=figsize)
-    return ax
+from sktransfer.plotting._common import axes_for
 
 
 def plot_transferability_matrix(
@@ -83,7 +75,9 @@ def plot_transferability_matrix(
     n_tasks = matrix.shape[0]
     names = task_names_of(n_tasks, task_names)
     side = max(4.0, 0.28 * n_tasks + 2.0)
-    ax = _axes(ax, (side + (1.0 if colorbar else 0.0), side))
+    ax = axes_for(
+        ax, (side + (1.0 if colorbar else 0.0), side), "plot_transferability_matrix"
+    )
     image = ax.imshow(matrix, cmap=cmap, vmin=vmin, vmax=vmax)
     ticks = np.arange(n_tasks)
     ax.set_xticks(ticks, labels=names, rotation=90)
@@ -127,9 +121,12 @@ def plot_curriculum(
 ):
     """Draw a curriculum: a tree (or forest) of tasks directed from its roots.
 
-    The layout is computed here, without graphviz: each tree is drawn
-    from its root, depth by depth, every parent centred on its children and
-    the trees side by side.
+    Each task is a box holding its name, and each edge a square-elbowed arrow
+    from the parent's box to the middle of the child's side that faces it, so
+    that its head is always in sight and no edge crosses another task. The
+    layout is computed here, without graphviz: each tree is drawn from its
+    root, depth by depth, every parent centred on its children and the trees
+    side by side.
 
     Parameters
     ----------
@@ -137,24 +134,25 @@ def plot_curriculum(
         A forest of trees directed away from their roots, such as
         ``CurriculumBuilder.curriculum_``.
     ax : matplotlib Axes, default=None
-        Axes to draw into; a new figure when ``None``.
+        Axes to draw into; a new figure, sized to the tree, when ``None``.
     orientation : {"left", "top"}, default="left"
         Where the roots are: at the left (deeper tasks to the right; suits
         long task names) or at the top.
     edge_labels : bool, default=False
         Write the ``weight`` of each edge (the transfer score from parent to
-        child) on it.
+        child) on its last leg, the one into the child.
     fmt : str, default=".2f"
         Format of the edge labels.
     node_color : color, default="#9ecae1"
-        Colour of the nodes.
+        Colour of the boxes of the tasks.
     font_size : float, default=8
-        Font size of the task names.
+        Font size of the task names; the edge labels are one point smaller.
 
     Returns
     -------
     ax : matplotlib Axes
-        The axes drawn into.
+        The axes drawn into; ``ax.texts`` holds the task names, every parent
+        before its children, then the edge labels.
 
     See Also
     --------
@@ -183,37 +181,79 @@ def plot_curriculum(
             "CurriculumBuilder.curriculum_"
         )
     breadth, depth = _tree_coordinates(curriculum)
+    n_slots = max(breadth.values(), default=0.0) + 1
+    n_levels = max(depth.values(), default=0) + 1
     if orientation == "top":
         pos = {task: (breadth[task], -depth[task]) for task in curriculum}
-        size = (max(4.0, 1.2 * (max(breadth.values()) + 1)), 4.0)
+        size = (max(6.0, 1.3 * n_slots), max(4.0, 1.0 * n_levels + 1.0))
     else:
         pos = {task: (depth[task], -breadth[task]) for task in curriculum}
-        size = (max(5.0, 1.8 * (max(depth.values()) + 1)), max(3.0, 0.3 * len(pos)))
-    ax = _axes(ax, size)
-    nx.draw_networkx_edges(
-        curriculum, pos, ax=ax, arrows=True, node_size=300, edge_color="0.5"
-    )
-    nx.draw_networkx_nodes(curriculum, pos, ax=ax, node_size=300, node_color=node_color)
-    nx.draw_networkx_labels(
-        curriculum,
-        pos,
-        ax=ax,
-        font_size=font_size,
-        bbox={"boxstyle": "round", "facecolor": "white", "alpha": 0.8, "lw": 0},
-    )
-    if edge_labels:
-        nx.draw_networkx_edge_labels(
-            curriculum,
-            pos,
-            ax=ax,
-            edge_labels={
-                edge: format(weight, fmt)
-                for edge, weight in nx.get_edge_attributes(curriculum, "weight").items()
+        size = (max(6.0, 2.0 * n_levels), max(4.0, 0.35 * n_slots + 1.0))
+    ax = axes_for(ax, size, "plot_curriculum")
+    xs, ys = zip(*pos.values(), strict=True) if pos else ((0.0,), (0.0,))
+    ax.set_xlim(min(xs) - 0.5, max(xs) + 0.5)
+    ax.set_ylim(min(ys) - 0.5, max(ys) + 0.5)
+    box = {
+        "boxstyle": "round,pad=0.35",
+        "facecolor": node_color,
+        "edgecolor": "0.35",
+        "linewidth": 0.6,
+    }
+    # Parents first, as they are drawn in this order: an arrow is clipped at
+    # its parent's box where that box was last drawn.
+    boxes = {}
+    for task in nx.topological_sort(curriculum):
+        parent = next(iter(curriculum.predecessors(task)), None)
+        common = {"ha": "center", "va": "center", "fontsize": font_size, "bbox": box}
+        if parent is None:
+            boxes[task] = ax.text(*pos[task], str(task), **common)
+            continue
+        boxes[task] = ax.annotate(
+            str(task),
+            xy=pos[parent],
+            xytext=pos[task],
+            arrowprops={
+                # From the child's box (A, the text) to the parent's (B), the
+                # head at A: square elbows, from the middle of the child's
+                # side that faces its parent to a trunk through the parent,
+                # so that no edge crosses another task's box.
+                "arrowstyle": "<|-",
+                "relpos": (0.0, 0.5) if orientation == "left" else (0.5, 1.0),
+                "connectionstyle": (
+                    "angle,angleA=0,angleB=90,rad=0"
+                    if orientation == "left"
+                    else "angle,angleA=90,angleB=0,rad=0"
+                ),
+                "color": "0.4",
+                "linewidth": 1.0,
+                "mutation_scale": 12,
+                "shrinkA": 1,
+                "shrinkB": 1,
+                "patchB": boxes[parent].get_bbox_patch(),
             },
-            font_size=font_size - 1,
+            annotation_clip=False,
+            **common,
         )
+    if edge_labels:
+        for parent, child, weight in curriculum.edges(data="weight"):
+            (x0, y0), (x1, y1) = pos[parent], pos[child]
+            # On the last leg of the elbow, the one into the child.
+            ax.text(
+                (x0 + x1) / 2 if orientation == "left" else x1,
+                y1 if orientation == "left" else (y0 + y1) / 2,
+                format(weight, fmt),
+                ha="center",
+                va="center",
+                fontsize=font_size - 1,
+                color="0.2",
+                bbox={
+                    "boxstyle": "round,pad=0.15",
+                    "facecolor": "white",
+                    "edgecolor": "none",
+                    "alpha": 0.9,
+                },
+            )
     ax.set_axis_off()
-    ax.margins(0.1)
     return ax
 
 
@@ -297,7 +337,7 @@ def plot_task_dendrogram(linkage, *, task_names=None, ax=None, orientation="left
         size = (6.0, max(3.0, 0.25 * n_tasks + 1.0))
     else:
         size = (max(5.0, 0.3 * n_tasks + 1.0), 4.0)
-    ax = _axes(ax, size)
+    ax = axes_for(ax, size, "plot_task_dendrogram")
     dendrogram(linkage, labels=names, orientation=orientation, ax=ax)
     distance_axis = ax.set_xlabel if orientation in ("left", "right") else ax.set_ylabel
     distance_axis("distance between the tasks' score vectors")
@@ -344,7 +384,7 @@ def plot_task_hardness(hardness, *, task_names=None, ax=None, sort=True, color=N
         )
     names = np.asarray(task_names_of(hardness.size, task_names), dtype=object)
     order = np.argsort(-hardness, kind="stable") if sort else np.arange(hardness.size)
-    ax = _axes(ax, (6.0, max(3.0, 0.25 * hardness.size + 1.0)))
+    ax = axes_for(ax, (6.0, max(3.0, 0.25 * hardness.size + 1.0)), "plot_task_hardness")
     positions = np.arange(hardness.size)
     ax.barh(positions, hardness[order], color=color)
     ax.set_yticks(positions, labels=names[order])

@@ -14,6 +14,7 @@ from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted
 
 from sktransfer._parallel import threaded
+from sktransfer.metrics import get_scorer_names
 from sktransfer.selection._candidates import SEPARATOR, check_names, concatenate
 
 # What a metric reads of a source, by the metric's input kind.
@@ -114,13 +115,14 @@ def resolve_columns(name, spec, n_features, feature_names):
     return indices
 
 
-def fit_sources(names, estimators, X, y, kind, n_jobs, verbose):
+def fit_sources(names, estimators, X, y, kind, n_jobs, verbose, scoring=None):
     """Fit every unfitted source on (X, y) and read each one's output on X.
 
     Unfitted sources are cloned and fitted in parallel jobs, which also read
     their output; frozen ones are only read, in threads (they may be large
     pretrained models, not worth copying to worker processes). ``kind`` is the
-    input kind of the metric, or None to read no output.
+    input kind of the metric, or None to read no output; ``scoring`` names the
+    metric in messages.
     """
     method = None if kind is None else METHODS[kind]
     for name, estimator in zip(names, estimators, strict=True):
@@ -133,12 +135,7 @@ def fit_sources(names, estimators, X, y, kind, n_jobs, verbose):
                     "estimator; fit it before freezing it"
                 ) from None
         if method is not None and not hasattr(estimator, method):
-            raise ValueError(
-                f"the metric reads the {kind} of each source through {method}, "
-                f"which source {name!r} ({type(estimator).__name__}) does not "
-                "have; use a metric of features such as 'h_score' for "
-                "transformers, or classifier sources"
-            )
+            raise ValueError(_missing_method_message(name, estimator, kind, scoring))
     frozen = [isinstance(e, FrozenEstimator) for e in estimators]
     fitted = Parallel(n_jobs=n_jobs, verbose=verbose)(
         delayed(_fit_and_read)(clone(e), X, y, method)
@@ -157,6 +154,43 @@ def fit_sources(names, estimators, X, y, kind, n_jobs, verbose):
     fitted, read = iter(fitted), iter(read)
     pairs = [next(read) if f else next(fitted) for f in frozen]
     return [p[0] for p in pairs], [p[1] for p in pairs]
+
+
+def _missing_method_message(name, estimator, kind, scoring):
+    """Why a source cannot be read by the metric, and the ways out."""
+    method = METHODS[kind]
+    metric = "the metric" if scoring is None else f"scoring={scoring!r}"
+    what = {"features": "features", "labels": "predicted labels"}.get(
+        kind, "class probabilities"
+    )
+    message = (
+        f"{metric} reads the {what} of each source through {method}, which "
+        f"source {name!r} ({type(estimator).__name__}) does not have"
+    )
+    # Metrics of the outputs the source does have: never the one in use, whose
+    # kind the source lacks.
+    others = [
+        f"of {other} ({', '.join(get_scorer_names(input=other))})"
+        for other in ("probabilities", "labels", "features")
+        if other != kind and hasattr(estimator, METHODS[other])
+    ]
+    if kind == "features":
+        ways = (
+            "give a transformer of the features beneath it instead, such as a "
+            "FunctionTransformer that returns one of its hidden layers (as the "
+            "layer-selection example of the gallery does)"
+        )
+        if others:
+            ways += f", or score the source itself with a metric {' or '.join(others)}"
+        return f"{message}. To score it, {ways}"
+    if others:
+        ways = f"score it with a metric {' or '.join(others)}"
+    else:
+        ways = f"give a source that has {method}"
+    return (
+        f"{message}. Metrics of {what} need a classifier trained for a source "
+        f"task; {ways}"
+    )
 
 
 def _fit_and_read(estimator, X, y, method):

@@ -18,5 +18,10 @@ def shared_folder(name, marker):
     """``DATA_HOME / name``, or skip the test when ``marker`` is not in it."""
     folder = DATA_HOME / name
     if not (folder / marker).is_file():
-        pytest.skip(f"{marker} not found under {folder}; set SKTRANSFER_DATA")
+        # Never the folder itself: skip reasons are printed, and it is a path
+        # of this machine.
+        pytest.skip(
+            f"the {name} labels ({marker}) are absent: set SKTRANSFER_DATA to the "
+            f"folder that holds {name}/"
+        )
     return folder

@@ -2,7 +2,6 @@
 
 import math
 from collections import Counter
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,14 +13,7 @@ from sktransfer.metrics._entropy import (
     contingency_table,
     task_hardness,
 )
-
-CELEBA = (
-    Path(__file__).resolve().parents[2].parent
-    / "shared"
-    / "data"
-    / "celeba"
-    / "celeba_labels.npz"
-)
+from tests.datasets.data_home import shared_folder
 
 
 def reference_conditional_entropy(y, z):
@@ -350,10 +342,9 @@ def test_base_must_be_positive_and_not_one(base):
 
 
 def test_celeba_attributes_given_identity_match_a_grouped_count():
-    if not CELEBA.is_file():
-        pytest.skip(f"CelebA labels not found at {CELEBA}")
+    path = shared_folder("celeba", "celeba_labels.npz") / "celeba_labels.npz"
     pd = pytest.importorskip("pandas")
-    data = np.load(CELEBA, allow_pickle=False)
+    data = np.load(path, allow_pickle=False)
     attributes = data["attributes"]
     names = list(data["attribute_names"])
     frame = pd.DataFrame(attributes, columns=names)

@@ -1,9 +1,11 @@
 import numpy as np
 import pytest
-from sklearn.datasets import load_iris
+from sklearn.datasets import load_digits, load_iris
 from sklearn.decomposition import PCA
+from sklearn.model_selection import cross_val_score
 from sklearn.tree import DecisionTreeClassifier
 
+from sktransfer import HScoreScorer, NormalizedHScoreScorer
 from sktransfer._statistics import SufficientStatistics
 from sktransfer.metrics import (
     Metric,
@@ -12,7 +14,9 @@ from sktransfer.metrics import (
     get_scorer,
     get_scorer_names,
     h_score,
+    normalized_h_score,
     register_metric,
+    score_combinations,
 )
 
 
@@ -83,3 +87,75 @@ def test_registering_a_taken_name_or_an_unknown_input_is_refused():
         register_metric(get_metric("h_score"))
     with pytest.raises(ValueError, match="metric input must be one of"):
         register_metric(Metric("x", "pixels", score=len, scorer=object, description=""))
+
+
+def test_the_normalized_h_score_is_registered_with_its_scorer():
+    X, y = load_digits(return_X_y=True)
+    metric = get_metric("normalized_h_score")
+    assert metric.input == "features"
+    scorer = get_scorer("normalized_h_score")
+    assert type(scorer) is NormalizedHScoreScorer
+    assert repr(scorer) == "NormalizedHScoreScorer()"
+    pca = PCA(16, random_state=0).fit(X)
+    F = pca.transform(X)
+    assert scorer(pca, X, y) == metric.score(F, y) == normalized_h_score(F, y)
+    # The default denominator: n_classes - 1 = 9.
+    assert metric.score(F, y) == pytest.approx(h_score(F, y) / 9, rel=1e-12)
+    assert NormalizedHScoreScorer(optimal=10.0)(pca, X, y) == pytest.approx(
+        h_score(F, y) / 10, rel=1e-12
+    )
+    assert NormalizedHScoreScorer(shrinkage="ledoit_wolf")(pca, X, y) == pytest.approx(
+        h_score(F, y, shrinkage="ledoit_wolf") / 9, rel=1e-12
+    )
+    # In cross-validation: the H-score of each held-out fold over its classes - 1.
+    normalized = cross_val_score(PCA(8), X, y, scoring=scorer, cv=3)
+    plain = cross_val_score(PCA(8), X, y, scoring=HScoreScorer(), cv=3)
+    np.testing.assert_allclose(normalized, plain / 9, rtol=1e-12)
+
+
+def test_the_normalized_h_score_scorer_checks_its_parameters():
+    with pytest.raises(
+        ValueError, match="'optimal' parameter of NormalizedHScoreScorer"
+    ):
+        NormalizedHScoreScorer(optimal=0.0)
+    with pytest.raises(
+        ValueError, match="'shrinkage' parameter of NormalizedHScoreScorer"
+    ):
+        NormalizedHScoreScorer(shrinkage="bogus")
+    assert repr(NormalizedHScoreScorer(optimal=2.5)) == (
+        "NormalizedHScoreScorer(optimal=2.5)"
+    )
+
+
+def test_normalized_statistics_divide_each_task_by_its_own_classes():
+    X, y = load_iris(return_X_y=True)
+    tasks = np.column_stack([y, y == 0])  # three classes and two
+    codes = np.column_stack([np.unique(t, return_inverse=True)[1] for t in tasks.T])
+    stats = SufficientStatistics.from_data(X, codes, (3, 2))
+    scores = get_metric("normalized_h_score").statistics(stats)
+    expected = [normalized_h_score(X, tasks[:, 0]), normalized_h_score(X, tasks[:, 1])]
+    np.testing.assert_allclose(scores, expected, rtol=1e-12)
+    np.testing.assert_allclose(
+        scores, [h_score(X, y) / 2, h_score(X, y == 0) / 1], rtol=1e-12
+    )
+    single = SufficientStatistics.from_data(X, np.zeros((150, 1), dtype=int), (1,))
+    with pytest.raises(ValueError, match="single class"):
+        get_metric("normalized_h_score").statistics(single)
+
+
+def test_normalized_h_score_of_combinations_equals_that_of_the_concatenation():
+    X, y = load_digits(return_X_y=True)
+    blocks = [X[:, :20], X[:, 20:40], X[:, 40:]]
+    scores = score_combinations(blocks, y, metric="normalized_h_score", max_order=3)
+    assert len(scores) == 7
+    for combination, score in scores.items():
+        concatenated = np.hstack([blocks[g] for g in combination])
+        assert score == pytest.approx(normalized_h_score(concatenated, y), rel=1e-9)
+    two_tasks = score_combinations(
+        blocks, np.column_stack([y, y % 2]), metric="normalized_h_score", max_order=2
+    )
+    np.testing.assert_allclose(
+        two_tasks[(0, 1)],
+        [h_score(X[:, :40], y) / 9, h_score(X[:, :40], y % 2) / 1],
+        rtol=1e-9,
+    )

@@ -83,6 +83,37 @@ def test_curriculum_drawing_places_parents_before_children(builder, orientation)
     assert len(ax.texts) == len(NAMES) + builder.curriculum_.number_of_edges()
 
 
+@pytest.mark.parametrize("orientation", ["left", "top"])
+def test_curriculum_arrows_end_on_the_boxes_with_their_heads_in_sight(
+    builder, orientation
+):
+    ax = plot_curriculum(builder.curriculum_, orientation=orientation)
+    ax.figure.canvas.draw()
+    boxes = {
+        text.get_text(): text.get_bbox_patch().get_window_extent() for text in ax.texts
+    }
+    arrows = [text for text in ax.texts if getattr(text, "arrow_patch", None)]
+    assert len(arrows) == builder.curriculum_.number_of_edges()
+    points_to_pixels = ax.figure.dpi / 72
+    for text in arrows:
+        (parent,) = builder.curriculum_.predecessors(text.get_text())
+        arrow = text.arrow_patch
+        vertices = arrow.get_transform().transform_path(arrow.get_path()).vertices
+        for name in (text.get_text(), parent):
+            inner = boxes[name].expanded(1.0, 1.0).padded(-0.5)
+            # Nothing of the arrow, its head least of all, under either box.
+            assert not any(inner.contains(x, y) for x, y in vertices), name
+        # The head touches the child's box: within a few points of its border.
+        child = boxes[text.get_text()]
+        gaps = [
+            np.hypot(
+                max(child.x0 - x, 0, x - child.x1), max(child.y0 - y, 0, y - child.y1)
+            )
+            for x, y in vertices
+        ]
+        assert min(gaps) < 3 * points_to_pixels
+
+
 def test_tree_layout_centres_parents_and_separates_trees():
     forest = nx.DiGraph([("r", "a"), ("r", "b"), ("a", "c"), ("a", "d"), ("s", "e")])
     breadth, depth = _tree_coordinates(forest)

@@ -1,3 +1,5 @@
+import sys
+
 import numpy as np
 import pytest
 
@@ -59,6 +61,17 @@ def test_a_data_frame_on_request():
     frame = rank_sources(features, y, as_frame=True)
     assert isinstance(frame, pd.DataFrame)
     assert list(frame.columns) == ["source", "score", "rank", "order"]
+
+
+def test_a_data_frame_without_pandas_says_what_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "pandas", None)  # as if not installed
+    features, y = make_sources(3)
+    with pytest.raises(ImportError) as caught:
+        rank_sources(features, y, as_frame=True)
+    message = str(caught.value)
+    assert message.startswith("rank_sources(..., as_frame=True) needs pandas, which")
+    assert 'pip install "sktransfer[pandas]"' in message
+    assert isinstance(rank_sources(features, y), dict)  # the default needs none
 
 
 def test_labels_of_source_classifiers_and_their_joint_labels():
