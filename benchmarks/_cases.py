@@ -31,7 +31,7 @@ from sktransfer import (
     rank_sources,
     transferability_matrix,
 )
-from sktransfer._statistics import BlockStatistics
+from sktransfer._engine import BlockStatistics
 from sktransfer.metrics import (
     conditional_entropy,
     gbc_score,
@@ -678,7 +678,7 @@ def engine_route(X, y):
     if trail:
         return f"{trail[-1]} (log{': ' + ' -> '.join(trail) if len(trail) > 1 else ''})"
     try:  # private names of an engine being rewritten: imported here, if at all
-        from sktransfer._statistics import SufficientStatistics
+        from sktransfer._engine import SufficientStatistics
         from sktransfer.metrics._hscore import h_score_from_statistics
 
         classes, codes = np.unique(y, return_inverse=True)

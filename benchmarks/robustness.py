@@ -14,7 +14,7 @@ computation, not the rounding of the input.
 The plain H-score counts a direction of the centred features, each scaled to
 unit norm, as zero when its singular value is below ``10 eps sqrt(sum_j
 rho_j^2)``, with ``rho_j`` the ratio of column j's raw norm to its centred
-norm and ``eps`` that of the input dtype (METHODS.md, numerical rank): the
+norm and ``eps`` that of the input dtype (doc/methods.rst, numerical rank): the
 bound of what rounding the input to its dtype could have done, times ten. Its
 reference (``h_score_mpmath_cutoff(..., equilibrate=True)``) applies the same
 rule in 60 digits. The regularised H-score (Ledoit-Wolf shrinkage) and LogME
@@ -56,7 +56,7 @@ import numpy as np
 # The references and the test data live with the tests.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sktransfer._statistics import SufficientStatistics  # noqa: E402
+from sktransfer._engine import SufficientStatistics  # noqa: E402
 from sktransfer.metrics import h_score, logme_score  # noqa: E402
 from sktransfer.metrics._hscore import (  # noqa: E402
     TOLERANCE,

@@ -27,11 +27,12 @@ from sktransfer.metrics import (
     task_hardness,
     transrate_score,
 )
-from sktransfer.selection import SourceSelector, rank_sources
+from sktransfer.selection import ColumnGroupSelector, SourceSelector, rank_sources
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "ColumnGroupSelector",
     "ConditionalEntropyScorer",
     "CurriculumBuilder",
     "FeatureStatistics",

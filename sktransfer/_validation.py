@@ -454,3 +454,40 @@ def label_value(value):
     Python objects, without the ``item`` method of numpy scalars.
     """
     return value.item() if isinstance(value, np.generic) else value
+
+
+def check_two_classes(classes, needs, *, name="y", where=""):
+    """Refuse label vectors with a single class, naming the class and the need.
+
+    Parameters
+    ----------
+    classes : ndarray or list of ndarray
+        The sorted classes of one label vector, or of each column of a 2-D
+        ``y`` (as :func:`encode_labels` gives them); a column is named in the
+        message when there are several.
+    needs : str
+        What needs two classes, ending the message: ``"y has a single class
+        (3); {needs}"``.
+    name : str, default="y"
+        The argument named in the message.
+    where : str, default=""
+        Where the classes were seen, after the class (``" in the chunks
+        seen"``).
+    """
+    columns = [classes] if isinstance(classes, np.ndarray) else list(classes)
+    for column, column_classes in enumerate(columns):
+        if column_classes.size < 2:
+            at = f" in column {column}" if len(columns) > 1 else ""
+            raise ValueError(
+                f"{name} has a single class ({label_value(column_classes[0])!r})"
+                f"{where}{at}; {needs}"
+            )
+
+
+def check_paired_labels(n_y, n_z):
+    """Refuse target and source labelings of different lengths."""
+    if n_y != n_z:
+        raise ValueError(
+            f"y has {n_y} labels but z has {n_z}; they must label the same "
+            "samples, one label each"
+        )

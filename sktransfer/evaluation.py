@@ -17,10 +17,10 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import check_cv, cross_validate
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils._param_validation import HasMethods, validate_params
 from sklearn.utils.parallel import Parallel, delayed
 
-from sktransfer._validation import check_features, encode_labels, label_value
+from sktransfer._compat import HasMethods, validate_params
+from sktransfer._validation import check_features, check_two_classes, encode_labels
 
 __all__ = ["measured_transfer", "rank_agreement"]
 
@@ -100,11 +100,7 @@ def measured_transfer(features_by_source, y, *, estimator=None, cv=5, n_jobs=Non
     """
     names, matrices = _named_sources(features_by_source)
     (classes,), codes = encode_labels(y, name="y")
-    if classes.size < 2:
-        raise ValueError(
-            f"y has a single class ({label_value(classes[0])!r}); a classifier "
-            "needs at least two classes"
-        )
+    check_two_classes(classes, "a classifier needs at least two classes")
     # The classifier reads the codes, in the order of the sorted classes: the
     # same folds and scores, whatever the labels' type (objects, huge integers).
     y = codes[:, 0]

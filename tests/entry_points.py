@@ -16,6 +16,7 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.naive_bayes import GaussianNB
 
 from sktransfer import (
+    ColumnGroupSelector,
     CurriculumBuilder,
     FeatureStatistics,
     LabelStatistics,
@@ -299,10 +300,12 @@ def _feature_entries():
             n_jobs=True,
         ),
         Entry(
-            "SourceSelector[columns]",
+            "ColumnGroupSelector",
             "selection",
             lambda p, n_jobs=None: flat(
-                SourceSelector([("a", [0]), ("b", [1])], max_order=2, n_jobs=n_jobs)
+                ColumnGroupSelector(
+                    [("a", [0]), ("b", [1])], max_order=2, n_jobs=n_jobs
+                )
                 .fit(p["X"], p["y"])
                 .scores_
             ),

@@ -1,6 +1,6 @@
 """Slow, obviously-correct implementations of the definitions, for tests only.
 
-Each follows METHODS.md line by line, with loops over classes and no shared
+Each follows doc/methods.rst line by line, with loops over classes and no shared
 code with the package. The mpmath ones are the high-precision references of the
 numerical robustness report (``benchmarks/robustness.py``), whose test data,
 features of a prescribed condition number, is made here too.
@@ -13,7 +13,7 @@ import numpy as np
 
 
 def h_score_reference(X, y):
-    """tr(pinv(Sigma) Sigma_B) with 1/m covariances and METHODS.md's rank rule."""
+    """tr(pinv(Sigma) Sigma_B), 1/m covariances, the rank rule of doc/methods.rst."""
     X = np.asarray(X)
     eps = np.finfo(X.dtype).eps if np.issubdtype(X.dtype, np.floating) else 2.0**-52
     X = X.astype(np.float64)
@@ -30,7 +30,8 @@ def h_score_reference(X, y):
         d = members.mean(axis=0) - mu
         sigma_b += len(members) / m * np.outer(d, d)
     # pinv(Sigma) from the SVD of the centred data: Sigma = V diag(s^2/m) V^T,
-    # directions below 10 eps ||X_raw||_F (in these units) cut (METHODS.md).
+    # directions below 10 eps ||X_raw||_F (in these units) cut
+    # (doc/methods.rst, numerical rank).
     _, s, vt = np.linalg.svd(X - mu, full_matrices=False)
     keep = s > 10 * eps * np.linalg.norm(X)
     sigma_pinv = (vt[keep].T * (m / s[keep] ** 2)) @ vt[keep]
@@ -137,7 +138,7 @@ class CutoffHScore(NamedTuple):
 
 
 def h_score_mpmath_cutoff(X, y, eps=None, dps=60, equilibrate=False):
-    """The H-score in 60-digit arithmetic with METHODS.md's numerical rank.
+    """The H-score in 60-digit arithmetic with the numerical rank of doc/methods.rst.
 
     ``tr(pinv(Sigma) Sigma_B)`` where the pseudo-inverse drops the directions
     of the centred features whose singular value is below ``10 eps
@@ -220,7 +221,7 @@ def shrunk_h_score_mpmath(X, y, shrinkage="ledoit_wolf", dps=60):
     """The regularised H-score in 60-digit arithmetic (Ibrahim et al. 2022).
 
     ``tr(inv(Sigma_a) (1 - a) Sigma_B)`` with ``Sigma_a = (1 - a) Sigma + a
-    (tr(Sigma) / k) I``, as METHODS.md defines it: no rank cut-off, since
+    (tr(Sigma) / k) I``, as doc/methods.rst defines it: no rank cut-off, since
     ``Sigma_a`` is invertible for ``a > 0``. ``shrinkage`` is
     ``"ledoit_wolf"`` or a coefficient.
     """

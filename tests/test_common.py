@@ -34,6 +34,9 @@ INSTANCES = {
     "SourceSelector": lambda: importlib.import_module(
         "tests.selection.instances"
     ).source_selectors(),
+    "ColumnGroupSelector": lambda: importlib.import_module(
+        "tests.selection.instances"
+    ).column_group_selectors(),
 }
 
 # Checks of scikit-learn versions that fail whatever the estimator does:

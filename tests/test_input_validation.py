@@ -30,7 +30,13 @@ import scipy.sparse as sp
 from scipy.stats import entropy
 from sklearn.frozen import FrozenEstimator
 
-from sktransfer import CurriculumBuilder, LabelStatistics, SourceSelector, _limits
+from sktransfer import (
+    ColumnGroupSelector,
+    CurriculumBuilder,
+    LabelStatistics,
+    SourceSelector,
+    _limits,
+)
 from sktransfer.curriculum import second_order_transferability
 from sktransfer.exceptions import FewSamplesWarning
 from sktransfer.metrics import (
@@ -515,7 +521,7 @@ EXPECTED = {
     # The LogME of a pair changes when one block of it changes scale.
     "score_combinations[logme]": _invariant_to() | LOGME_MANY,
     "rank_sources": {"object": SAME},
-    "SourceSelector[columns]": SKLEARN | SKLEARN_LENGTH,
+    "ColumnGroupSelector": SKLEARN | SKLEARN_LENGTH,
     "SourceSelector[estimators]": _invariant_to()
     | SKLEARN_LENGTH
     | LOGME_MANY
@@ -850,7 +856,7 @@ def test_too_many_candidates_are_refused_before_any_is_made():
     y = np.arange(30) % 3
     count = "about 1.8e\\+19 candidates"
     _refuses_quickly(
-        lambda: SourceSelector(max_order=64).fit(X, y),
+        lambda: ColumnGroupSelector(max_order=64).fit(X, y),
         f"max_order=64 over 64 sources makes {count}.*lower max_order to 4",
     )
     sources = {f"s{i}": X[:, i : i + 1] for i in range(64)}

@@ -3,7 +3,7 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from sktransfer._statistics import SufficientStatistics
+from sktransfer._engine import SufficientStatistics
 
 N_CLASSES = (3, 5)
 
@@ -157,8 +157,9 @@ def test_merged_statistics_cannot_be_refined_and_say_why():
 
 
 def test_rank_tolerance_is_the_rounding_bound_of_the_input():
-    # METHODS.md: 10 eps sqrt(sum_j rho_j^2) in units of unit centred columns,
-    # rho_j the ratio of column j's raw norm to its centred norm.
+    # doc/methods.rst, numerical rank: 10 eps sqrt(sum_j rho_j^2) in units of
+    # unit centred columns, rho_j the ratio of column j's raw norm to its
+    # centred norm.
     X, codes = make_data(12, dtype=np.float32)
     stats = SufficientStatistics.from_data(X, codes, N_CLASSES)
     X64 = X.astype(np.float64)

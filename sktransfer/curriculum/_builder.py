@@ -3,11 +3,11 @@
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, _fit_context
+from sklearn.base import BaseEstimator
 from sklearn.utils import check_array
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from sktransfer._compat import HasMethods, Interval, StrOptions, fit_context
 from sktransfer.curriculum._clustering import (
     LINKAGE_METHODS,
     flat_clusters,
@@ -191,7 +191,7 @@ class CurriculumBuilder(BaseEstimator):
         self.task_names = task_names
         self.linkage_method = linkage_method
 
-    @_fit_context(prefer_skip_nested_validation=False)
+    @fit_context(prefer_skip_nested_validation=False)
     def fit(self, Y, y=None, *, X=None, features=None):
         """Score every pair of tasks and build the graphs and the curriculum.
 

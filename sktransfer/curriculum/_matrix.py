@@ -11,16 +11,20 @@ from numbers import Integral
 
 import numpy as np
 from sklearn.base import clone
-from sklearn.utils._param_validation import HasMethods, validate_params
 from sklearn.utils.parallel import delayed
 
-from sktransfer._dual import statistics_of
+from sktransfer._compat import HasMethods, validate_params
+from sktransfer._engine import (
+    conditional_entropy_of_table,
+    contingency_table,
+    entropy,
+    statistics_of,
+)
 from sktransfer._parallel import run
 from sktransfer._progress import tracked
 from sktransfer._validation import check_features
 from sktransfer.curriculum._tasks import check_task_table
 from sktransfer.metrics import get_metric, get_scorer_names
-from sktransfer.metrics._entropy import contingency_table
 
 # H-score metrics, whose score for a target with C classes is at most C - 1.
 _H_SCORE_METRICS = ("h_score", "regularized_h_score")
@@ -252,37 +256,28 @@ def conditional_entropy_matrix(codes, n_classes):
     entropies : ndarray of shape (n_tasks, n_tasks)
     """
     n_samples, n_tasks = codes.shape
-    counts = _class_counts(codes, n_classes)
     entropies = np.zeros((n_tasks, n_tasks))
     pairs = itertools.combinations(range(n_tasks), 2)
     n_pairs = n_tasks * (n_tasks - 1) // 2
     for i, j in tracked(pairs, n_pairs, "task pairs"):
         # table[a, b]: samples of class a of task i and class b of task j.
         table = contingency_table(codes[:, j], codes[:, i], n_classes[j], n_classes[i])
-        rows = np.repeat(np.arange(n_classes[i]), np.diff(table.indptr))
-        cells = table.data.astype(np.float64)
-        # Every term is >= 0, so a task that determines another gives 0.
-        entropies[i, j] = np.sum(cells * np.log(counts[i][rows] / cells))
-        entropies[j, i] = np.sum(cells * np.log(counts[j][table.indices] / cells))
-    entropies /= n_samples
-    # H(Y|Z) <= H(Y) exactly; the min removes rounding above it (independent tasks).
-    return np.minimum(entropies, label_entropies(codes, n_classes))
+        entropies[i, j] = conditional_entropy_of_table(table, n_samples)
+        entropies[j, i] = conditional_entropy_of_table(
+            table, n_samples, given="columns"
+        )
+    return entropies
 
 
 def label_entropies(codes, n_classes):
     """The entropy H(Y_j) of each task in nats: its hardness (Tran et al. 2019)."""
     n_samples = codes.shape[0]
-    # Every class has a sample, and each term is >= 0.
     return np.array(
         [
-            np.sum(c * np.log(n_samples / c)) / n_samples
-            for c in _class_counts(codes, n_classes)
+            entropy(np.bincount(codes[:, j], minlength=c), n_samples)
+            for j, c in enumerate(n_classes)
         ]
     )
-
-
-def _class_counts(codes, n_classes):
-    return [np.bincount(codes[:, j], minlength=c) for j, c in enumerate(n_classes)]
 
 
 def _pairwise_label_scores(metric, codes):
@@ -345,7 +340,7 @@ def encoded_features(task_name):
 def _score_source(metric, tasks, source, features, X, encoder):
     """Scores of one source task's representation for every target task."""
     if features is None:
-        features = source_features(encoder, X, tasks.codes[:, source])
+        features = fit_representation(encoder, X, tasks.codes[:, source])
         name = encoded_features(tasks.names[source])
     else:
         name = f"features[{source}]"
@@ -357,6 +352,6 @@ def _score_source(metric, tasks, source, features, X, encoder):
     return np.asarray(metric.statistics(stats), dtype=np.float64)
 
 
-def source_features(encoder, X, labels):
+def fit_representation(encoder, X, labels):
     """The representation of ``X`` learned by a fresh clone of ``encoder``."""
     return clone(encoder).fit(X, labels).transform(X)

@@ -4,19 +4,18 @@ import math
 from numbers import Integral
 
 import numpy as np
-from sklearn.utils._param_validation import HasMethods, validate_params
 from sklearn.utils.parallel import Parallel, delayed
 
+from sktransfer._compat import HasMethods, validate_params
 from sktransfer._limits import MAX_CANDIDATES
 from sktransfer.curriculum._matrix import (
     check_metric,
     check_source_features,
     encoded_features,
-    source_features,
+    fit_representation,
 )
 from sktransfer.curriculum._tasks import check_task_table
-from sktransfer.metrics import get_scorer_names
-from sktransfer.metrics._combinations import combination_scores
+from sktransfer.metrics import combination_scores, get_scorer_names
 
 
 @validate_params(
@@ -119,7 +118,7 @@ def second_order_transferability(
         )
     if features is None:
         features = Parallel(n_jobs=n_jobs)(
-            delayed(source_features)(encoder, X, tasks.codes[:, i])
+            delayed(fit_representation)(encoder, X, tasks.codes[:, i])
             for i in range(tasks.n_tasks)
         )
         names = [encoded_features(name) for name in tasks.names]

@@ -5,8 +5,10 @@ target labels first, ``metric(y, z)``. Scorers wrap them for scikit-learn's
 ``scoring=``.
 """
 
+from sktransfer.metrics._combinations import (
+    combination_scores as combination_scores,  # for selection and curriculum
+)
 from sktransfer.metrics._combinations import score_combinations
-from sktransfer.metrics._dense import pixelwise_h_score
 from sktransfer.metrics._entropy import (
     conditional_entropy,
     soft_conditional_entropy,
@@ -23,6 +25,7 @@ from sktransfer.metrics._optimal import (
     normalized_h_score,
     optimal_h_score,
 )
+from sktransfer.metrics._pixelwise import pixelwise_h_score
 from sktransfer.metrics._registry import (
     Metric,
     get_metric,

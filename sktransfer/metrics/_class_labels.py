@@ -1,6 +1,6 @@
 """Class labels of a target task, checked for the metrics that need two classes."""
 
-from sktransfer._validation import encode_labels, label_value
+from sktransfer._validation import check_two_classes, encode_labels
 
 
 def encode_classes(y, *, n_samples, metric, allow_2d=False):
@@ -24,11 +24,5 @@ def encode_classes(y, *, n_samples, metric, allow_2d=False):
     codes : ndarray of shape (n_samples, n_tasks), dtype intp
     """
     classes, codes = encode_labels(y, n_samples=n_samples, allow_2d=allow_2d)
-    for task, task_classes in enumerate(classes):
-        if task_classes.size < 2:
-            where = f" in column {task}" if codes.shape[1] > 1 else ""
-            raise ValueError(
-                f"y has a single class ({label_value(task_classes[0])!r}){where}; "
-                f"{metric} needs at least two classes"
-            )
+    check_two_classes(classes, f"{metric} needs at least two classes")
     return classes, codes

@@ -8,19 +8,18 @@ from numbers import Integral
 import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
-from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.parallel import delayed
 
-from sktransfer._dual import statistics_of
+from sktransfer._compat import Interval, validate_params
+from sktransfer._engine import BlockStatistics, statistics_of
 from sktransfer._limits import candidate_combinations
 from sktransfer._parallel import threaded
-from sktransfer._statistics import BlockStatistics
 from sktransfer._validation import (
     check_features,
+    check_two_classes,
     encode_labels,
     input_epsilon,
     label_array,
-    label_value,
 )
 from sktransfer.exceptions import FewSamplesWarning
 from sktransfer.metrics._hscore import _FEW_SAMPLES_RATIO, h_score_from_statistics
@@ -193,13 +192,7 @@ def combination_scores(blocks, y, *, metric, max_order, n_jobs, names=None):
                 f"{n_samples}; every block must hold features of the same samples"
             )
     classes, codes = encode_labels(y, n_samples=n_samples, allow_2d=True)
-    for task, task_classes in enumerate(classes):
-        if task_classes.size < 2:
-            where = f" in column {task}" if codes.shape[1] > 1 else ""
-            raise ValueError(
-                f"y has a single class ({label_value(task_classes[0])!r}){where}; "
-                "scoring features needs at least two classes"
-            )
+    check_two_classes(classes, "scoring features needs at least two classes")
     metric = _resolve_metric(metric)
     n_classes = [c.size for c in classes]
     combinations = candidate_combinations(len(blocks), max_order)

@@ -9,246 +9,33 @@ labels, through a soft contingency table (sums of probabilities, not counts).
 from numbers import Real
 
 import numpy as np
-import scipy.sparse as sp
-from sklearn.utils._param_validation import Interval, validate_params
 
-from sktransfer import _dask
-from sktransfer._limits import check_allocation
-from sktransfer._validation import check_features, encode_labels, label_value
+from sktransfer._compat import Interval, validate_params
+from sktransfer._engine import (
+    LabelAccumulator,
+    as_dask_array,
+    check_classes_seen,
+    check_fitted,
+    check_probabilities,
+    conditional_entropy_of_table,
+    contingency_table,
+    entropy,
+    in_base,
+    is_dask_collection,
+    reduce_blocks,
+    soft_contingency_table,
+)
+from sktransfer._validation import (
+    check_paired_labels,
+    check_two_classes,
+    encode_labels,
+)
 
 _BASE_CONSTRAINT = [
     None,
     Interval(Real, 0, 1, closed="neither"),
     Interval(Real, 1, None, closed="neither"),
 ]
-
-# Bytes of float64 scratch per chunk of a probability matrix.
-_CHUNK_BYTES = 32 * 2**20
-# How far from 1 a row of probabilities may sum: the square root of float32's
-# epsilon, so that a float32 softmax passes even once converted to float64;
-# for a coarser dtype, the square root of its own (see _row_sum_tolerance).
-_ROW_SUM_TOLERANCE = float(np.sqrt(np.finfo(np.float32).eps))
-
-
-def contingency_table(y_codes, z_codes, n_y, n_z):
-    """Count the samples in each (source label, target label) cell.
-
-    Parameters
-    ----------
-    y_codes : ndarray of shape (n_samples,), dtype int
-        Target label codes in ``[0, n_y)``.
-    z_codes : ndarray of shape (n_samples,), dtype int
-        Source label codes in ``[0, n_z)``.
-    n_y, n_z : int
-        Number of target and source classes.
-
-    Returns
-    -------
-    table : scipy.sparse.csr_array of shape (n_z, n_y), dtype int64
-        ``table[z, y]`` is the number of samples labelled ``z`` by the source task
-        and ``y`` by the target task. Only non-empty cells are stored, in canonical
-        order (sorted column indices, no duplicates).
-    """
-    y_codes = np.asarray(y_codes, dtype=np.int64)
-    z_codes = np.asarray(z_codes, dtype=np.int64)
-    n_samples = y_codes.shape[0]
-    # One integer per cell, in row-major (z, y) order, so sorted cells are CSR order.
-    cell_codes = z_codes * n_y + y_codes
-    # Measured: bincount over every cell beats sorting the cell codes up to about
-    # two cells per sample, for 1e4 to 1e7 samples; it also bounds the dense array.
-    if n_y * n_z <= 2 * n_samples:
-        dense = np.bincount(cell_codes, minlength=n_y * n_z)
-        cells = np.flatnonzero(dense)
-        counts = dense[cells]
-    else:
-        cells, counts = np.unique(cell_codes, return_counts=True)
-    rows, cols = np.divmod(cells, n_y)
-    indptr = np.zeros(n_z + 1, dtype=np.int64)
-    np.cumsum(np.bincount(rows, minlength=n_z), out=indptr[1:])
-    return sp.csr_array(
-        (counts.astype(np.int64, copy=False), cols, indptr), shape=(n_z, n_y)
-    )
-
-
-def check_probabilities(proba, *, name="source_proba"):
-    """Return ``proba`` as a 2-D numeric array (or CSR matrix) without copying it.
-
-    Only the shape and dtype are checked here; the values (finite, non-negative,
-    rows summing to 1) are checked chunk by chunk by :func:`probability_chunks`,
-    so that a large matrix is never copied whole.
-
-    Parameters
-    ----------
-    proba : {array-like, sparse matrix} of shape (n_samples, n_source_classes)
-        Class probabilities of a source model, one row per sample.
-    name : str
-        Argument name used in error messages.
-
-    Returns
-    -------
-    proba : ndarray or scipy.sparse.csr_array
-    """
-    if not sp.issparse(proba) and _ndim(proba) == 1:
-        raise ValueError(
-            f"{name} must be 2-D (n_samples, n_source_classes), one probability per "
-            f"source class; got shape {np.shape(proba)}. For a binary source, pass "
-            "both columns, e.g. np.column_stack([1 - p, p])."
-        )
-    return check_features(proba, name=name)
-
-
-def _ndim(values):
-    """Dimensions of an array-like; None for ragged rows, which
-    :func:`check_features` reports."""
-    try:
-        return np.ndim(values)
-    except ValueError:
-        return None
-
-
-def probability_chunks(proba, *, name="source_proba", check=True):
-    """Yield the rows of a probability matrix block by block, in float64.
-
-    Parameters
-    ----------
-    proba : ndarray or scipy.sparse.csr_array of shape (n_samples, n_source_classes)
-        As returned by :func:`check_probabilities`.
-    name : str
-        Argument name used in error messages.
-    check : bool, default=True
-        Check that each block is finite, non-negative and has rows summing to
-        1 within the tolerance of ``proba``'s dtype (:func:`_row_sum_tolerance`);
-        a second pass over a matrix already checked can skip it.
-
-    Yields
-    ------
-    rows : slice
-        The rows of the block.
-    block : ndarray of shape (n_rows, n_source_classes), dtype float64
-    """
-    n_samples, n_classes = proba.shape
-    step = max(1, _CHUNK_BYTES // (8 * n_classes))
-    tolerance = _row_sum_tolerance(proba.dtype)
-    for start in range(0, n_samples, step):
-        rows = slice(start, min(start + step, n_samples))
-        block = proba[rows]
-        block = block.toarray() if sp.issparse(block) else block
-        block = np.asarray(block, dtype=np.float64)
-        if check:
-            _check_probability_block(block, start, name, tolerance)
-        yield rows, block
-
-
-def _row_sum_tolerance(dtype):
-    """How far from 1 a row of probabilities of ``dtype`` may sum.
-
-    The square root of the dtype's epsilon, and never less than float32's
-    (``_ROW_SUM_TOLERANCE``), the same rule for every dtype: a softmax
-    computed in float16 has rows that miss 1 by up to 7e-4 (measured over 2 to
-    10,000 classes), twice float32's tolerance, and is allowed 3.1e-2; float32
-    and float64 ones are allowed 3.5e-4.
-    """
-    dtype = np.dtype(dtype)
-    if dtype.kind != "f" or np.finfo(dtype).eps <= np.finfo(np.float32).eps:
-        return _ROW_SUM_TOLERANCE
-    return float(np.sqrt(np.finfo(dtype).eps))
-
-
-def _check_probability_block(block, start, name, tolerance=_ROW_SUM_TOLERANCE):
-    # A row sum is NaN or infinite exactly when the row holds NaN or infinity
-    # (probabilities are too small to overflow), which saves a pass; the
-    # message below names it, so numpy need not warn.
-    with np.errstate(invalid="ignore", over="ignore"):
-        sums = block.sum(axis=1)
-    finite = np.isfinite(sums)
-    if not finite.all():
-        raise ValueError(
-            f"{name} contains NaN or infinity (row {start + int(np.argmin(finite))}); "
-            "class probabilities must be finite"
-        )
-    if block.size and block.min() < 0:
-        row = int(np.argmax((block < 0).any(axis=1)))
-        raise ValueError(
-            f"{name} has a negative value in row {start + row} "
-            f"({float(block[row].min())!r}); class probabilities must be >= 0"
-        )
-    off = np.abs(sums - 1.0) > tolerance
-    if off.any():
-        row = int(np.argmax(off))
-        raise ValueError(
-            f"{name} row {start + row} sums to {float(sums[row])!r}, not 1; "
-            "each row must be a probability distribution over the source "
-            "classes, such as the output of predict_proba"
-        )
-
-
-def soft_contingency_table(y_codes, n_y, proba, *, name="source_proba"):
-    """Sum a source's class probabilities over the samples of each target class.
-
-    The soft counterpart of :func:`contingency_table`: a sample labelled ``y``
-    adds its probability of each source class ``z`` to cell ``(z, y)``, where a
-    hard label would add 1 to one cell. One-hot probabilities give the counts.
-
-    Parameters
-    ----------
-    y_codes : ndarray of shape (n_samples,), dtype int
-        Target label codes in ``[0, n_y)``.
-    n_y : int
-        Number of target classes.
-    proba : ndarray or scipy.sparse.csr_array of shape (n_samples, n_z)
-        Source class probabilities, as returned by :func:`check_probabilities`;
-        checked block by block.
-    name : str
-        Argument name used in error messages.
-
-    Returns
-    -------
-    table : ndarray of shape (n_z, n_y), dtype float64
-        ``table[z, y] = sum_{i : y_i = y} proba[i, z]``.
-    """
-    y_codes = np.asarray(y_codes, dtype=np.intp)
-    n_samples = y_codes.shape[0]
-    # The transposed one-hot matrix of the target labels: one sparse GEMM per
-    # block of rows sums the probabilities class by class.
-    onehot_t = sp.csc_array(
-        (np.ones(n_samples), (y_codes, np.arange(n_samples))), shape=(n_y, n_samples)
-    )
-    check_allocation(
-        8 * n_y * proba.shape[1],
-        what=(
-            f"the table of {n_y} target classes x {proba.shape[1]} source "
-            f"classes (the columns of {name})"
-        ),
-        remedy="group the target classes, or the source's, into fewer",
-    )
-    table = np.zeros((n_y, proba.shape[1]))
-    for rows, block in probability_chunks(proba, name=name):
-        table += onehot_t[:, rows] @ block
-    return table.T
-
-
-def _entropy_sum(counts, totals, n_samples):
-    """``(1/n) sum counts * log(totals / counts)``, for positive ``counts``.
-
-    Each term is >= 0 (``totals >= counts``), so the sum cannot go negative by
-    cancellation and is exactly 0 when every ratio is 1.
-    """
-    counts = np.asarray(counts, dtype=np.float64)
-    with np.errstate(over="ignore"):
-        ratios = totals / counts
-    # A subnormal count (a soft table's probability of 5e-324, say) overflows
-    # the ratio; its logarithm is still the difference of the logarithms.
-    logs = np.where(
-        np.isfinite(ratios), np.log(ratios), np.log(totals) - np.log(counts)
-    )
-    return float(np.sum(counts * logs) / n_samples)
-
-
-def _in_base(nats, base):
-    if base is None:
-        return nats
-    # Adding 0.0 turns the -0.0 of a base below 1 into 0.0.
-    return nats / float(np.log(base)) + 0.0
 
 
 @validate_params(
@@ -324,32 +111,21 @@ def conditional_entropy(y, z, *, base=None):
     >>> conditional_entropy(["cat", "cat", "dog"], [3, 3, 7])  # y is a function of z
     0.0
     """
-    if _dask.is_dask_collection(y, z):
-        return _dask.conditional_entropy(y, z, base=base)
+    if is_dask_collection(y, z):
+        y, z = as_dask_array(y, "y"), as_dask_array(z, "z")
+        check_paired_labels(y.shape[0], z.shape[0])
+        return in_base(
+            conditional_entropy_seen(reduce_blocks(LabelAccumulator, y, z)), base
+        )
     (y_classes,), y_codes = encode_labels(y, name="y")
     (z_classes,), z_codes = encode_labels(z, name="z")
-    if y_codes.shape[0] != z_codes.shape[0]:
-        raise ValueError(
-            f"y has {y_codes.shape[0]} labels but z has {z_codes.shape[0]}; they "
-            "must label the same samples, one label each"
-        )
+    check_paired_labels(y_codes.shape[0], z_codes.shape[0])
     n_y, n_z = len(y_classes), len(z_classes)
-    if n_y < 2:
-        raise ValueError(
-            f"y has a single class ({label_value(y_classes[0])!r}); the conditional "
-            "entropy needs a target with at least two classes"
-        )
-    y_codes, z_codes = y_codes[:, 0], z_codes[:, 0]
-    n_samples = y_codes.shape[0]
-    table = contingency_table(y_codes, z_codes, n_y, n_z)
-    z_counts = np.bincount(z_codes, minlength=n_z)
-    cell_rows = np.repeat(np.arange(n_z), np.diff(table.indptr))
-    nats = _entropy_sum(table.data, z_counts[cell_rows], n_samples)
-    # H(Y|Z) <= H(Y) holds exactly for empirical distributions; the min only
-    # removes rounding that could put an independent z an ulp above H(Y).
-    y_counts = np.bincount(y_codes, minlength=n_y)
-    nats = min(nats, _entropy_sum(y_counts, n_samples, n_samples))
-    return _in_base(nats, base)
+    check_two_classes(
+        y_classes, "the conditional entropy needs a target with at least two classes"
+    )
+    table = contingency_table(y_codes[:, 0], z_codes[:, 0], n_y, n_z)
+    return in_base(conditional_entropy_of_table(table, y_codes.shape[0]), base)
 
 
 @validate_params(
@@ -433,12 +209,17 @@ def soft_conditional_entropy(y, source_proba, *, base=None):
     """
     proba = check_probabilities(source_proba)
     n_y, y_codes = _target_codes(y, proba.shape[0], "the conditional entropy")
-    n_samples = y_codes.shape[0]
     table = soft_contingency_table(y_codes, n_y, proba)
-    z_mass = table.sum(axis=1)
-    cells = np.nonzero(table)
-    nats = _entropy_sum(table[cells], z_mass[cells[0]], n_samples)
-    return _in_base(nats, base)
+    return in_base(conditional_entropy_of_table(table, y_codes.shape[0]), base)
+
+
+def conditional_entropy_seen(accumulator):
+    """H(Y|Z) in nats of the table of a label or probability accumulator."""
+    check_fitted(accumulator)
+    check_classes_seen(
+        accumulator, "the conditional entropy needs at least two classes"
+    )
+    return conditional_entropy_of_table(accumulator.table_, accumulator.n_samples_seen_)
 
 
 def _target_codes(y, n_rows, metric, rows="source_proba"):
@@ -449,11 +230,7 @@ def _target_codes(y, n_rows, metric, rows="source_proba"):
             f"y has {codes.shape[0]} labels but {rows} has {n_rows} rows; they must "
             "describe the same samples, one row per label"
         )
-    if classes.size < 2:
-        raise ValueError(
-            f"y has a single class ({label_value(classes[0])!r}); {metric} needs a "
-            "target with at least two classes"
-        )
+    check_two_classes(classes, f"{metric} needs a target with at least two classes")
     return classes.size, codes[:, 0]
 
 
@@ -513,9 +290,13 @@ def task_hardness(y, *, base=None):
     >>> task_hardness([1, 1, 1, 2])
     0.562...
     """
-    if _dask.is_dask_collection(y):
-        return _dask.task_hardness(y, base=base)
+    if is_dask_collection(y):
+        import dask.array as da
+
+        y = as_dask_array(y, "y")
+        constant = da.zeros(y.shape[0], dtype=np.int8, chunks=y.chunks[0])
+        seen = reduce_blocks(LabelAccumulator, y, constant)
+        return in_base(entropy(seen.table_.sum(axis=0), seen.n_samples_seen_), base)
     (classes,), codes = encode_labels(y, name="y")
-    n_samples = codes.shape[0]
     counts = np.bincount(codes[:, 0], minlength=len(classes))
-    return _in_base(_entropy_sum(counts, n_samples, n_samples), base)
+    return in_base(entropy(counts, codes.shape[0]), base)

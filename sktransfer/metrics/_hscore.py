@@ -6,11 +6,16 @@ from numbers import Real
 import numpy as np
 import scipy.linalg
 import scipy.linalg.lapack
-from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
-from sktransfer import _dask
-from sktransfer._dual import DUAL_ROUTES, statistics_of
-from sktransfer._statistics import Uncertified, certified
+from sktransfer._compat import Interval, StrOptions, validate_params
+from sktransfer._engine import (
+    DUAL_ROUTES,
+    Uncertified,
+    certified,
+    certified_feature_score,
+    is_dask_collection,
+    statistics_of,
+)
 from sktransfer._validation import check_features, invariant_features
 from sktransfer.exceptions import FewSamplesWarning
 from sktransfer.metrics._class_labels import encode_classes
@@ -140,8 +145,13 @@ def h_score(X, y, *, shrinkage=None):
     >>> round(h_score(X, y, shrinkage="ledoit_wolf"), 4)
     1.17
     """
-    if _dask.is_dask_collection(X, y):
-        return _dask.h_score(X, y, shrinkage=shrinkage)
+    if is_dask_collection(X, y):
+        return certified_feature_score(
+            X,
+            y,
+            lambda s: h_score_from_statistics(s, shrinkage=shrinkage),
+            metric="the H-score",
+        )
     # Unchanged by translation and scale: large integers and extreme scales
     # are brought to where float64 holds every intermediate.
     X = invariant_features(check_features(X))
@@ -187,7 +197,7 @@ def h_score_from_statistics(stats, *, shrinkage=None, tolerance=TOLERANCE):
     tolerance : float, default=1e-6
         Largest relative error that the rounding of the statistics' route may
         have put into a score; beyond it the statistics are rebuilt on a more
-        exact route (see :func:`~sktransfer._statistics.certified`).
+        exact route (see :func:`~sktransfer._engine.certified`).
 
     Returns
     -------

@@ -14,20 +14,21 @@ from sklearn.cluster import KMeans, kmeans_plusplus
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import (
+
+from sktransfer._compat import (
     Interval,
     StrOptions,
     validate_params,
 )
-
-from sktransfer._limits import check_allocation
-from sktransfer._validation import check_features, invariant_features
-from sktransfer.metrics._entropy import (
-    _target_codes,
+from sktransfer._engine import (
+    CHUNK_BYTES,
     check_probabilities,
     probability_chunks,
     soft_contingency_table,
 )
+from sktransfer._limits import check_allocation
+from sktransfer._validation import check_features, invariant_features
+from sktransfer.metrics._entropy import _target_codes
 from sktransfer.metrics._scorer import _FeatureScorer, _Scorer, _source_output
 
 # Gaussian components per target class by default, as Li et al. (2021) use.
@@ -36,8 +37,6 @@ _COMPONENTS_PER_CLASS = 5
 # (scikit-learn's, for the other covariance types, several during EM); refuse
 # beyond 8 GiB of it rather than fail in numpy.
 _MAX_POSTERIORS = 2**30
-# Float64 scratch per block of rows (or columns) read at once, as in the engine.
-_CHUNK_BYTES = 32 * 2**20
 # Features whose largest magnitude is beyond 2**+-_SAFE_EXPONENT are rescaled
 # by a power of two, so that sums of squares over many rows stay finite.
 _SAFE_EXPONENT = 400
@@ -419,9 +418,9 @@ def nleep_score(
 
 
 def _blocks(n, width):
-    """Slices of ``range(n)``, each of about ``_CHUNK_BYTES`` of float64 rows
+    """Slices of ``range(n)``, each of about ``CHUNK_BYTES`` of float64 rows
     ``width`` wide."""
-    step = max(1, _CHUNK_BYTES // (8 * width))
+    step = max(1, CHUNK_BYTES // (8 * width))
     for start in range(0, n, step):
         yield slice(start, min(start + step, n))
 
@@ -617,7 +616,7 @@ class _DiagonalMixture:
         self.Z = Z
         self.n_components = n_components
         n_samples, n_features = Z.shape
-        step = max(1, _CHUNK_BYTES // (8 * (n_components + 2 * n_features)))
+        step = max(1, CHUNK_BYTES // (8 * (n_components + 2 * n_features)))
         self._rows = [
             slice(start, min(start + step, n_samples))
             for start in range(0, n_samples, step)

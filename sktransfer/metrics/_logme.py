@@ -4,13 +4,19 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
 from sklearn.utils import gen_batches
-from sklearn.utils._param_validation import (
+
+from sktransfer._compat import (
     validate_params,
 )
-
-from sktransfer import _dask
-from sktransfer._dual import DUAL_ROUTES, statistics_of
-from sktransfer._statistics import _factor_spectrum, _gram_spectrum
+from sktransfer._engine import (
+    CHUNK_BYTES,
+    DUAL_ROUTES,
+    certified_feature_score,
+    factor_spectrum,
+    gram_spectrum,
+    is_dask_collection,
+    statistics_of,
+)
 from sktransfer._validation import check_features
 from sktransfer.metrics._class_labels import encode_classes
 from sktransfer.metrics._scorer import _FeatureScorer
@@ -23,7 +29,6 @@ _TOL = 1e-10
 _MAX_ITER = 200
 _BISECTIONS = 100
 _EPS = float(np.finfo(np.float64).eps)
-_CHUNK_BYTES = 32 * 2**20
 
 
 @validate_params(
@@ -148,8 +153,15 @@ def logme_score(X, y, *, regression=False):
     >>> round(logme_score(X[:, :3], X[:, 3], regression=True), 4)
     0.1598
     """
-    if _dask.is_dask_collection(X, y):
-        return _dask.logme_score(X, y, regression=regression)
+    if is_dask_collection(X, y):
+        if regression:
+            raise ValueError(
+                "logme_score with regression=True does not accept Dask arrays; "
+                "only class labels are scored blockwise"
+            )
+        return certified_feature_score(
+            X, y, logme_from_statistics, metric="LogME", route="gram64"
+        )
     X = check_features(X)
     if regression:
         targets = _check_targets(y, X.shape[0])
@@ -238,11 +250,11 @@ def _uncentred_axes(stats):
     if stats.route != "qr":
         scatter = stats.scatter
         gram = scatter + n * np.outer(stats.mean, stats.mean)
-        singular, components = _gram_spectrum(gram)
+        singular, components = gram_spectrum(gram)
         if singular[-1] ** 2 > 1e-8 * singular[0] ** 2:
             return singular, components
     stacked = np.vstack([stats.factor, np.sqrt(n) * stats.mean])
-    return _factor_spectrum(stacked)
+    return factor_spectrum(stacked)
 
 
 def _primal_evidence(stats, products, squared_norms):
@@ -429,7 +441,7 @@ def _feature_target_products(X, targets):
     """``X.T @ targets`` in float64, one chunk of rows of ``X`` at a time."""
     n_samples, n_features = X.shape
     products = np.zeros((n_features, targets.shape[1]))
-    for rows in gen_batches(n_samples, max(_CHUNK_BYTES // (8 * n_features), 1)):
+    for rows in gen_batches(n_samples, max(CHUNK_BYTES // (8 * n_features), 1)):
         block = X[rows]
         block = block.toarray() if sp.issparse(block) else block
         products += block.T.astype(np.float64) @ targets[rows]

@@ -25,10 +25,14 @@ import scipy.sparse as sp
 from scipy.sparse.linalg import LinearOperator, svds
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import Bunch, check_random_state
-from sklearn.utils._param_validation import Interval, validate_params
 
-from sktransfer._validation import check_features, encode_labels, label_value
-from sktransfer.metrics._entropy import contingency_table
+from sktransfer._compat import Interval, validate_params
+from sktransfer._engine import contingency_table
+from sktransfer._validation import (
+    check_features,
+    check_two_classes,
+    encode_labels,
+)
 from sktransfer.metrics._hscore import (
     _SHRINKAGE_CONSTRAINT,
     h_score,
@@ -75,11 +79,9 @@ def _joint_counts(x, y):
             f"x has {x_codes.shape[0]} values but y has {y_codes.shape[0]} labels; "
             "they must describe the same samples, one input value and one label each"
         )
-    if classes.size < 2:
-        raise ValueError(
-            f"y has a single class ({label_value(classes[0])!r}); the optimal H-score "
-            "needs a target with at least two classes"
-        )
+    check_two_classes(
+        classes, "the optimal H-score needs a target with at least two classes"
+    )
     n_x, n_y = x_values.size, classes.size
     return _Joint(
         table=contingency_table(x_codes, y_codes, n_x, n_y),
@@ -658,11 +660,10 @@ def normalized_h_score(X, y, *, x=None, optimal=None, shrinkage=None):
     # 1-D labels only: the denominators below are per task.
     (classes,), y_codes = encode_labels(y, name="y")
     y_codes = y_codes[:, 0]
-    if classes.size < 2:
-        raise ValueError(
-            f"y has a single class ({label_value(classes[0])!r}); the normalised "
-            "transferability needs a target with at least two classes"
-        )
+    check_two_classes(
+        classes,
+        "the normalised transferability needs a target with at least two classes",
+    )
     score = h_score(X, y_codes, shrinkage=shrinkage)
     if x is not None:
         best = _dtm_frobenius_sq(_joint_counts(x, y_codes))

@@ -47,7 +47,7 @@ class Metric:
         One line for listings.
     statistics : callable or None, default=None
         ``statistics(stats) -> ndarray`` scoring every label vector of a
-        :class:`~sktransfer._statistics.SufficientStatistics` at once, for
+        :class:`~sktransfer._engine.SufficientStatistics` at once, for
         metrics of features that are functions of the engine's statistics;
         higher-order combinations and many target tasks then cost no extra
         pass over the data.

@@ -11,8 +11,8 @@ import inspect
 
 from sklearn.frozen import FrozenEstimator
 from sklearn.pipeline import Pipeline
-from sklearn.utils._param_validation import validate_parameter_constraints
 
+from sktransfer._compat import validate_parameter_constraints
 from sktransfer.metrics._entropy import (
     _BASE_CONSTRAINT,
     conditional_entropy,

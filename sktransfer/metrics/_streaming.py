@@ -3,36 +3,23 @@
 Each accumulator keeps only the engine's statistics (features) or a contingency
 table (labels), aligned by label value as new classes arrive, so that
 ``partial_fit`` over chunks, joblib workers and Dask blocks all reduce to the
-same merge and the same final formula as the in-memory functions.
+same merge and the same final formula as the in-memory functions. The
+accumulation (``partial_fit``, ``merge``) is the engine's
+(:mod:`sktransfer._engine._accumulators`); the classes here add the metric a
+caller names and the formulas that score the state.
 """
 
-import numpy as np
-import scipy.sparse as sp
-from sklearn.exceptions import NotFittedError
-from sklearn.utils._param_validation import StrOptions, validate_parameter_constraints
-
-from sktransfer._statistics import ROUTES, SufficientStatistics
-from sktransfer._validation import (
-    check_features,
-    class_positions,
-    encode_labels,
-    input_epsilon,
-    label_value,
-    union_classes,
+from sktransfer._compat import validate_parameter_constraints
+from sktransfer._engine import (
+    FeatureAccumulator,
+    LabelAccumulator,
+    ProbabilityAccumulator,
+    check_classes_seen,
+    check_fitted,
+    in_base,
 )
-from sktransfer.metrics._entropy import (
-    _BASE_CONSTRAINT,
-    _entropy_sum,
-    check_probabilities,
-    contingency_table,
-    soft_contingency_table,
-)
-from sktransfer.metrics._entropy import _in_base as _entropy_in_base
-from sktransfer.metrics._gbc import (
-    _class_moments,
-    gbc_from_moments,
-    merge_class_moments,
-)
+from sktransfer.metrics._entropy import _BASE_CONSTRAINT, conditional_entropy_seen
+from sktransfer.metrics._gbc import gbc_from_moments
 from sktransfer.metrics._registry import get_metric
 
 # GBC reads per-class variances, which an accumulator gathers besides the
@@ -82,57 +69,7 @@ def _streaming_metric(metric, input, accumulator):
     return found
 
 
-def _label_family(classes):
-    """'string' or 'number': label kinds that must not mix across chunks."""
-    if classes.dtype.kind in "US":
-        return "string"
-    if classes.dtype.kind == "O":
-        return "string" if isinstance(classes[0], str | bytes) else "number"
-    return "number"
-
-
-def _chunk_labels(y, known, *, name, n_samples=None, rows="X"):
-    """Classes of all chunks so far, and the chunk's codes among them."""
-    (chunk_classes,), codes = encode_labels(y, name=name)
-    if n_samples is not None and codes.shape[0] != n_samples:
-        raise ValueError(
-            f"{name} has {codes.shape[0]} labels but {rows} has {n_samples} rows; "
-            "they must describe the same samples, one label per row"
-        )
-    if known is None:
-        return chunk_classes, codes[:, 0]
-    if _label_family(chunk_classes) != _label_family(known):
-        raise TypeError(
-            f"{name} holds {_label_family(chunk_classes)} labels but earlier "
-            f"chunks held {_label_family(known)} labels; use one type for all "
-            "labels"
-        )
-    classes = union_classes(known, chunk_classes)
-    return classes, class_positions(classes, chunk_classes)[codes[:, 0]]
-
-
-def _positions(classes, subset):
-    """Indices of the sorted ``subset`` within the sorted ``classes``."""
-    return class_positions(classes, subset)
-
-
-def _check_fitted(accumulator):
-    if accumulator.n_samples_seen_ == 0:
-        raise NotFittedError(
-            f"this {type(accumulator).__name__} has seen no data yet; call "
-            "partial_fit with a chunk first"
-        )
-
-
-def _check_two_classes(classes, metric):
-    if classes.size < 2:
-        raise ValueError(
-            f"y has a single class ({label_value(classes[0])!r}) in the chunks seen; "
-            f"{metric} needs at least two classes"
-        )
-
-
-class FeatureStatistics:
+class FeatureStatistics(FeatureAccumulator):
     """Accumulate features and class labels chunk by chunk, then score them.
 
     Holds the engine's sufficient statistics of all chunks seen (sample count,
@@ -224,39 +161,14 @@ class FeatureStatistics:
         self : FeatureStatistics
             The accumulator.
         """
-        X = check_features(X)
-        if self.n_samples_seen_ and X.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"X has {X.shape[1]} features but earlier chunks had "
-                f"{self.n_features_in_}; every chunk must have the same features"
-            )
-        validate_parameter_constraints(
-            {"route": [None, StrOptions(set(ROUTES))]},
-            {"route": self.route},
-            caller_name="FeatureStatistics",
-        )
-        known = self.classes_ if self.n_samples_seen_ else None
-        classes, codes = _chunk_labels(y, known, name="y", n_samples=X.shape[0])
-        route = self.route
-        if route is None:  # LogME never takes the float32 route
-            float32 = input_epsilon(X.dtype) >= np.finfo(np.float32).eps
-            route = "gram32" if float32 and self.metric != "logme" else "gram64"
-        chunk = SufficientStatistics.from_data(
-            X, codes[:, None], (classes.size,), route=route
-        )
-        if self.metric in _GBC_METRICS:
-            moments = _class_moments(X, codes, classes.size)
-            if self.n_samples_seen_:
-                moments = merge_class_moments(
-                    _pad_moments(self.class_moments_, self.classes_, classes), moments
-                )
-            self.class_moments_ = moments
-        if self.n_samples_seen_:
-            chunk = _pad_classes(self.statistics_, self.classes_, classes).merge(chunk)
-        self.statistics_, self.classes_ = chunk, classes
-        self.n_features_in_ = X.shape[1]
-        self.n_samples_seen_ = chunk.n_samples
-        return self
+        return super().partial_fit(X, y)
+
+    def _keeps_class_moments(self):
+        return self.metric in _GBC_METRICS
+
+    def _default_route(self, float32):
+        # LogME never takes the float32 route.
+        return "gram32" if float32 and self.metric != "logme" else "gram64"
 
     def merge(self, other):
         """The accumulator of the samples of two accumulators, for parallel chunks.
@@ -271,24 +183,7 @@ class FeatureStatistics:
         merged : FeatureStatistics
             A new accumulator; neither input changes.
         """
-        return _merged(self, other)
-
-    def _combine(self, other, merged):
-        if other.n_features_in_ != self.n_features_in_:
-            raise ValueError(
-                f"cannot merge statistics of {self.n_features_in_} and "
-                f"{other.n_features_in_} features"
-            )
-        classes = merged.classes_
-        merged.statistics_ = _pad_classes(
-            self.statistics_, self.classes_, classes
-        ).merge(_pad_classes(other.statistics_, other.classes_, classes))
-        merged.n_features_in_ = self.n_features_in_
-        if hasattr(self, "class_moments_") and hasattr(other, "class_moments_"):
-            merged.class_moments_ = merge_class_moments(
-                _pad_moments(self.class_moments_, self.classes_, classes),
-                _pad_moments(other.class_moments_, other.classes_, classes),
-            )
+        return super().merge(other)
 
     def score(self, metric=None):
         """The metric of all samples seen, as the in-memory function gives it.
@@ -308,7 +203,7 @@ class FeatureStatistics:
             self.metric if metric is None else metric, "features", "FeatureStatistics"
         )
         if found.name in _GBC_METRICS:
-            _check_fitted(self)
+            check_fitted(self)
             if not hasattr(self, "class_moments_"):
                 raise ValueError(
                     f"metric {found.name!r} needs the variances of each class, "
@@ -316,7 +211,7 @@ class FeatureStatistics:
                     "'gbc' or 'gbc_spherical' (they cost a second look at each "
                     f"chunk); use FeatureStatistics(metric={found.name!r})"
                 )
-            _check_two_classes(self.classes_, found.name)
+            check_classes_seen(self, f"{found.name} needs at least two classes")
             gaussian = _GBC_METRICS[found.name]
             return float(gbc_from_moments(self.class_moments_, gaussian))
         if found.statistics is None:
@@ -324,96 +219,12 @@ class FeatureStatistics:
                 f"metric {found.name!r} cannot be computed by streaming: it is not "
                 "a function of the statistics engine's moments"
             )
-        _check_fitted(self)
-        _check_two_classes(self.classes_, found.name)
+        check_fitted(self)
+        check_classes_seen(self, f"{found.name} needs at least two classes")
         return float(found.statistics(self.statistics_)[0])
 
 
-def _pad_moments(moments, classes, all_classes):
-    """Class moments ``(counts, means, variances)`` spread over ``all_classes``."""
-    if classes.size == all_classes.size:
-        return moments
-    where = _positions(all_classes, classes)
-    padded = []
-    for array in moments:
-        spread = np.zeros((all_classes.size, *array.shape[1:]))
-        spread[where] = array
-        padded.append(spread)
-    return tuple(padded)
-
-
-def _pad_classes(stats, classes, all_classes):
-    """``stats`` with its class arrays spread over the larger ``all_classes``."""
-    if classes.size == all_classes.size:
-        return stats
-    where = _positions(all_classes, classes)
-    counts = np.zeros(all_classes.size, dtype=np.int64)
-    counts[where] = stats.class_counts
-    deviations = np.zeros((all_classes.size, stats.n_features))
-    deviations[where] = stats.class_deviations
-    return stats.with_classes(counts, deviations, (all_classes.size,))
-
-
-def _check_same_kind(accumulator, other):
-    if type(other) is not type(accumulator):
-        raise TypeError(
-            f"can only merge a {type(accumulator).__name__} with another; got "
-            f"{type(other).__name__}"
-        )
-
-
-def _check_same_family(a, b):
-    if _label_family(a) != _label_family(b):
-        raise TypeError(
-            f"cannot merge {_label_family(a)} labels with {_label_family(b)} "
-            "labels; use one type for all labels"
-        )
-
-
-def _merged(accumulator, other):
-    """What every accumulator's merge shares; its ``_combine`` adds the rest.
-
-    Both inputs stay untouched; an empty side is neutral; the target classes
-    of the result are the union of both sides'.
-    """
-    _check_same_kind(accumulator, other)
-    if not other.n_samples_seen_:
-        return _copy(accumulator)
-    if not accumulator.n_samples_seen_:
-        return _copy(other, metric=accumulator.metric)
-    _check_same_family(accumulator.classes_, other.classes_)
-    merged = type(accumulator)(metric=accumulator.metric)
-    if hasattr(accumulator, "route"):
-        merged.route = accumulator.route
-    merged.classes_ = union_classes(accumulator.classes_, other.classes_)
-    merged.n_samples_seen_ = accumulator.n_samples_seen_ + other.n_samples_seen_
-    accumulator._combine(other, merged)
-    return merged
-
-
-def _copy(accumulator, **params):
-    copy = object.__new__(type(accumulator))
-    copy.__dict__.update(accumulator.__dict__)
-    copy.__dict__.update(params)
-    return copy
-
-
-def _spread_table(table, rows, all_rows, columns, all_columns):
-    """A sparse table re-indexed to larger sorted row and column classes."""
-    coo = sp.coo_array(table)
-    return sp.csr_array(
-        (
-            coo.data,
-            (
-                _positions(all_rows, rows)[coo.row],
-                _positions(all_columns, columns)[coo.col],
-            ),
-        ),
-        shape=(all_rows.size, all_columns.size),
-    )
-
-
-class LabelStatistics:
+class LabelStatistics(LabelAccumulator):
     """Accumulate target and source labels chunk by chunk for the conditional entropy.
 
     Keeps the sparse contingency table of (source label, target label) pair
@@ -434,7 +245,7 @@ class LabelStatistics:
     source_classes_ : ndarray of shape (n_source_classes,)
         The sorted source classes seen so far.
     table_ : scipy.sparse.csr_array of shape (n_source_classes, n_classes)
-        Pair counts, as :func:`~sktransfer.metrics._entropy.contingency_table`.
+        Pair counts, as :func:`~sktransfer._engine.contingency_table`.
 
     See Also
     --------
@@ -472,26 +283,7 @@ class LabelStatistics:
         self : LabelStatistics
             The accumulator.
         """
-        fitted = self.n_samples_seen_ > 0
-        y_classes, y_codes = _chunk_labels(
-            y, self.classes_ if fitted else None, name="y"
-        )
-        z_classes, z_codes = _chunk_labels(
-            z, self.source_classes_ if fitted else None, name="z"
-        )
-        if y_codes.shape[0] != z_codes.shape[0]:
-            raise ValueError(
-                f"y has {y_codes.shape[0]} labels but z has {z_codes.shape[0]}; they "
-                "must label the same samples, one label each"
-            )
-        table = contingency_table(y_codes, z_codes, y_classes.size, z_classes.size)
-        if fitted:
-            table = table + _spread_table(
-                self.table_, self.source_classes_, z_classes, self.classes_, y_classes
-            )
-        self.table_, self.classes_, self.source_classes_ = table, y_classes, z_classes
-        self.n_samples_seen_ += y_codes.shape[0]
-        return self
+        return super().partial_fit(y, z)
 
     def merge(self, other):
         """The accumulator of the samples of two accumulators, for parallel chunks.
@@ -506,18 +298,7 @@ class LabelStatistics:
         merged : LabelStatistics
             A new accumulator; neither input changes.
         """
-        return _merged(self, other)
-
-    def _combine(self, other, merged):
-        _check_same_family(self.source_classes_, other.source_classes_)
-        y_classes = merged.classes_
-        z_classes = union_classes(self.source_classes_, other.source_classes_)
-        merged.table_ = _spread_table(
-            self.table_, self.source_classes_, z_classes, self.classes_, y_classes
-        ) + _spread_table(
-            other.table_, other.source_classes_, z_classes, other.classes_, y_classes
-        )
-        merged.source_classes_ = z_classes
+        return super().merge(other)
 
     def conditional_entropy(self, base=None):
         """H(Y|Z) of all samples seen, as :func:`conditional_entropy` gives it.
@@ -532,15 +313,7 @@ class LabelStatistics:
         entropy : float
             Lower means a more transferable source.
         """
-        _check_fitted(self)
-        _check_two_classes(self.classes_, "the conditional entropy")
-        table, n = self.table_, self.n_samples_seen_
-        z_counts = np.asarray(table.sum(axis=1)).ravel()
-        cell_rows = np.repeat(np.arange(table.shape[0]), np.diff(table.indptr))
-        nats = _entropy_sum(table.data, z_counts[cell_rows], n)
-        y_counts = np.asarray(table.sum(axis=0)).ravel()
-        nats = min(nats, _entropy_sum(y_counts[y_counts > 0], n, n))
-        return _in_base(nats, base)
+        return _in_base(conditional_entropy_seen(self), base)
 
     def score(self, metric=None):
         """The registered label metric of all samples seen; greater is better.
@@ -561,7 +334,7 @@ class LabelStatistics:
         return 0.0 - self.conditional_entropy()
 
 
-class ProbabilityStatistics:
+class ProbabilityStatistics(ProbabilityAccumulator):
     """Accumulate target labels and source class probabilities chunk by chunk.
 
     Keeps the soft joint table (sums of source probabilities over the samples
@@ -628,28 +401,7 @@ class ProbabilityStatistics:
         self : ProbabilityStatistics
             The accumulator.
         """
-        proba = check_probabilities(source_proba)
-        fitted = self.n_samples_seen_ > 0
-        if fitted and proba.shape[1] != self.n_source_classes_:
-            raise ValueError(
-                f"source_proba has {proba.shape[1]} columns but earlier chunks had "
-                f"{self.n_source_classes_}; every chunk must have one column per "
-                "source class"
-            )
-        classes, codes = _chunk_labels(
-            y,
-            self.classes_ if fitted else None,
-            name="y",
-            n_samples=proba.shape[0],
-            rows="source_proba",
-        )
-        table = soft_contingency_table(codes, classes.size, proba)
-        if fitted:
-            table[:, _positions(classes, self.classes_)] += self.table_
-        self.table_, self.classes_ = table, classes
-        self.n_source_classes_ = proba.shape[1]
-        self.n_samples_seen_ += proba.shape[0]
-        return self
+        return super().partial_fit(y, source_proba)
 
     def merge(self, other):
         """The accumulator of the samples of two accumulators, for parallel chunks.
@@ -664,19 +416,7 @@ class ProbabilityStatistics:
         merged : ProbabilityStatistics
             A new accumulator; neither input changes.
         """
-        return _merged(self, other)
-
-    def _combine(self, other, merged):
-        if other.n_source_classes_ != self.n_source_classes_:
-            raise ValueError(
-                f"cannot merge probabilities of {self.n_source_classes_} and "
-                f"{other.n_source_classes_} source classes"
-            )
-        classes = merged.classes_
-        merged.table_ = np.zeros((self.n_source_classes_, classes.size))
-        merged.table_[:, _positions(classes, self.classes_)] += self.table_
-        merged.table_[:, _positions(classes, other.classes_)] += other.table_
-        merged.n_source_classes_ = self.n_source_classes_
+        return super().merge(other)
 
     def soft_conditional_entropy(self, base=None):
         """The soft H(Y|Z), as :func:`soft_conditional_entropy` gives it.
@@ -691,12 +431,7 @@ class ProbabilityStatistics:
         entropy : float
             Lower means a more transferable source.
         """
-        _check_fitted(self)
-        _check_two_classes(self.classes_, "the conditional entropy")
-        z_mass = self.table_.sum(axis=1)
-        cells = np.nonzero(self.table_)
-        nats = _entropy_sum(self.table_[cells], z_mass[cells[0]], self.n_samples_seen_)
-        return _in_base(nats, base)
+        return _in_base(conditional_entropy_seen(self), base)
 
     def score(self, metric=None):
         """The registered probability metric of all samples seen; greater is better.
@@ -724,4 +459,4 @@ def _in_base(nats, base):
     validate_parameter_constraints(
         {"base": _BASE_CONSTRAINT}, {"base": base}, caller_name="base"
     )
-    return _entropy_in_base(nats, base)
+    return in_base(nats, base)

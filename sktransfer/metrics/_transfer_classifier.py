@@ -3,10 +3,9 @@
 from copy import deepcopy
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import NotFittedError
 from sklearn.utils import get_tags
-from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     check_consistent_length,
@@ -15,13 +14,14 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from sktransfer._validation import encode_labels, label_array, label_value
-from sktransfer.metrics._entropy import (
+from sktransfer._compat import HasMethods, fit_context
+from sktransfer._engine import (
     check_probabilities,
     contingency_table,
     probability_chunks,
     soft_contingency_table,
 )
+from sktransfer._validation import encode_labels, label_array, label_value
 from sktransfer.metrics._leep import conditional_target_proba, mean_log_likelihood
 
 # The source output a soft classifier reads, as named in error messages.
@@ -134,7 +134,7 @@ class TransferClassifier(ClassifierMixin, BaseEstimator):
         self.source = source
         self.soft = soft
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
         """Estimate ``P(y|z)`` from the source's output on the training samples.
 

@@ -6,13 +6,12 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
 from sklearn.utils import gen_batches
-from sklearn.utils._param_validation import (
+
+from sktransfer._compat import (
     Interval,
     validate_params,
 )
-
-from sktransfer._dual import statistics_of
-from sktransfer._statistics import Uncertified, certified
+from sktransfer._engine import Uncertified, certified, statistics_of
 from sktransfer._validation import check_features, exact_float_features, input_epsilon
 from sktransfer.metrics._class_labels import encode_classes
 from sktransfer.metrics._scorer import _FeatureScorer
@@ -97,12 +96,13 @@ def transrate_score(X, y, *, eps=1e-4):
     class's rows, as ``log det(I + Z_c Z_c^T / (n_c eps))`` when the class has
     fewer samples than there are features and from ``Z_c^T Z_c`` otherwise
     (the two are equal), for all classes in batches. Directions at rounding
-    level count as zero, as for the H-score: singular values of ``Z`` at or
-    below ``s_max * max(n, d) * eps`` (numpy's ``matrix_rank`` convention,
-    with the machine epsilon of the input dtype), and eigenvalues of a class's
-    Gram matrix at or below its largest times ``max(n_c, d) * eps64`` (the
-    rounding of forming it) or ``(max(n_c, d) * eps)^2`` (the same convention
-    on the class's rows), whichever is larger, so that a rank-deficient
+    level count as zero: singular values of ``Z`` at or below the H-score's
+    bound in the units of the features, ``10 eps ||X||_F`` (the raw
+    columns, with the machine epsilon of the input dtype; see the methods
+    page, numerical rank), and eigenvalues of a class's Gram matrix at or
+    below its largest times ``max(n_c, d) * eps64`` (the rounding of forming
+    it) or ``(max(n_c, d) * eps)^2`` (numpy's ``matrix_rank`` convention on
+    the class's rows), whichever is larger, so that a rank-deficient
     representation scores the same at any scale. The cost is
     ``O(sum_c n_c min(n_c, d)^2 + n_classes min(n_c, d)^3)`` beyond the
     statistics, and the memory of one batch of per-class Gram matrices, at

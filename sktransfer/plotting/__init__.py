@@ -7,7 +7,7 @@ figure when ``ax=None``) and returns it.
 """
 
 from sktransfer.plotting._agreement import plot_rank_agreement
-from sktransfer.plotting._dense import plot_pixelwise_map
+from sktransfer.plotting._pixelwise import plot_pixelwise_map
 from sktransfer.plotting._tasks import (
     plot_curriculum,
     plot_task_dendrogram,

@@ -6,7 +6,7 @@ Each function draws into the given matplotlib ``Axes`` (a new figure when
 
 import numpy as np
 
-from sktransfer.curriculum._tasks import task_names_of
+from sktransfer.curriculum import task_names_of
 from sktransfer.plotting._common import axes_for
 
 

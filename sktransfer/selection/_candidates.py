@@ -1,20 +1,20 @@
 """Candidates (single sources and combinations), their scores and their ranking.
 
-Shared by :class:`SourceSelector` and :func:`rank_sources`: both reduce to the
-outputs of named sources on the target samples, scored by a registered metric
-or a callable, and a table of the candidates ordered best first.
+Shared by :class:`SourceSelector`, :class:`ColumnGroupSelector` (through the
+mixin of ``_base``) and :func:`rank_sources`: all reduce to the outputs of
+named sources on the target samples, scored by a registered metric or a
+callable, and a table of the candidates ordered best first.
 """
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.parallel import delayed
 
+from sktransfer._engine import probability_chunks
 from sktransfer._limits import candidate_combinations
 from sktransfer._parallel import threaded
 from sktransfer._validation import check_features, encode_labels
-from sktransfer.metrics import get_metric, get_scorer_names
-from sktransfer.metrics._combinations import combination_scores
-from sktransfer.metrics._entropy import probability_chunks
+from sktransfer.metrics import combination_scores, get_metric, get_scorer_names
 
 # Joins the names of the sources of a combination: "resnet+vit".
 SEPARATOR = "+"

@@ -2,11 +2,10 @@
 
 from numbers import Integral
 
-from sklearn.utils._param_validation import Interval, validate_params
-
+from sktransfer._compat import Interval, validate_params
 from sktransfer._limits import check_candidates
 from sktransfer._optional import import_optional
-from sktransfer._validation import encode_labels, label_array, label_value
+from sktransfer.selection._base import check_target
 from sktransfer.selection._candidates import (
     check_names,
     check_outputs,
@@ -81,6 +80,7 @@ def rank_sources(
     --------
     SourceSelector : Fit the sources, rank them and keep the best in a
         pipeline.
+    ColumnGroupSelector : Rank groups of columns of X and keep the best.
     sktransfer.metrics.h_score : The default metric.
 
     Notes
@@ -122,13 +122,7 @@ def rank_sources(
     names = list(sources_features)
     check_names(names, argument="sources_features")
     check_candidates(len(names), max_order)
-    classes, _ = encode_labels(y)
-    if classes[0].size < 2:
-        raise ValueError(
-            f"y has only one class ({label_value(classes[0][0])!r}); ranking sources "
-            "needs a target with at least two classes"
-        )
-    y = label_array(y).reshape(-1)
+    y = check_target(y)
     outputs = list(sources_features.values())
     if callable(scoring):
         scores = score_callable(scoring, outputs, y, max_order, n_jobs)

@@ -1,71 +1,56 @@
-"""SourceSelector: keep the sources that transfer best to the target task."""
-
-from numbers import Integral
+"""SourceSelector: keep the estimator sources that transfer best to the target."""
 
 import numpy as np
-from sklearn.base import MetaEstimatorMixin, TransformerMixin, _fit_context
+from sklearn.base import MetaEstimatorMixin, TransformerMixin
 from sklearn.utils import get_tags
-from sklearn.utils._param_validation import Interval
-from sklearn.utils._set_output import _get_output_config
-from sklearn.utils.metaestimators import _BaseComposition
-from sklearn.utils.parallel import delayed
 from sklearn.utils.validation import (
-    _check_feature_names_in,
     check_array,
     check_consistent_length,
     check_is_fitted,
     validate_data,
 )
 
+from sktransfer._compat import BaseComposition, fit_context
 from sktransfer._limits import check_candidates
-from sktransfer._parallel import threaded
-from sktransfer._validation import encode_labels, label_array, label_value
-from sktransfer.selection._candidates import (
-    check_n_select,
-    check_outputs,
-    combinations,
-    concatenate,
-    ranking_table,
-    resolve_metric,
-    score_outputs,
-)
+from sktransfer.selection._base import CandidateRankingMixin, check_target
+from sktransfer.selection._candidates import concatenate
 from sktransfer.selection._sources import (
-    ColumnGroup,
     Concatenation,
-    candidate_name,
     check_row_counts,
     fit_sources,
+    is_dropped,
     is_estimator,
     parse_sources,
-    resolve_columns,
     source_feature_names,
-    source_features,
+    transform_or_proba,
 )
 
 
-class SourceSelector(TransformerMixin, MetaEstimatorMixin, _BaseComposition):
+class SourceSelector(
+    TransformerMixin, MetaEstimatorMixin, CandidateRankingMixin, BaseComposition
+):
     """Rank candidate sources by transferability and pass on the best ones' features.
 
     A transformer for the first step of a pipeline when several sources of
     features could serve a target task: pretrained feature extractors, layers
-    of one network, fitted transformers, or groups of columns of one wide
-    table. ``fit`` scores every source on the target data (and, with
+    of one network, fitted transformers, or classifiers of source tasks.
+    ``fit`` scores every source on the target data (and, with
     ``max_order`` above 1, every combination of sources on their features side
     by side), ranks the candidates and keeps the ``n_select`` best;
     ``transform`` returns the kept sources' features concatenated.
 
     Parameters
     ----------
-    sources : list of (str, estimator) or (str, columns) tuples, default=None
-        The candidate sources, by name. Either estimators: transformers, or
-        classifiers for metrics of labels or probabilities. An estimator is
-        cloned and fitted on the target data, in parallel with the others,
-        unless it is wrapped in :class:`~sklearn.frozen.FrozenEstimator`,
-        which marks a prefit source that is never refitted. Or groups of
-        columns of X: a column index, a list of indices, a slice, a boolean
-        mask, or column names of a DataFrame. None makes each column of X a
-        source named after it. Names must be distinct and contain neither
-        ``"__"`` nor ``"+"``.
+    sources : list of (str, estimator) tuples
+        The candidate sources, by name: transformers, or classifiers for
+        metrics of labels or probabilities. An estimator is cloned and fitted
+        on the target data, in parallel with the others, unless it is wrapped
+        in :class:`~sklearn.frozen.FrozenEstimator`, which marks a prefit
+        source that is never refitted. A source set to ``"drop"`` or None is
+        left out, as in scikit-learn's compositions (``set_params`` can
+        switch one off by its name). Names must be distinct and contain
+        neither ``"__"`` nor ``"+"``. For groups of columns of X, use
+        :class:`ColumnGroupSelector`.
     scoring : str or callable, default="h_score"
         How a candidate is scored, greater is better: the name of a
         registered metric (see :func:`~sktransfer.metrics.get_scorer_names`;
@@ -73,8 +58,8 @@ class SourceSelector(TransformerMixin, MetaEstimatorMixin, _BaseComposition):
         sources through ``predict`` or ``predict_proba``), or a scorer
         callable ``scorer(estimator, X, y)`` such as
         :class:`~sktransfer.HScoreScorer`, which receives a source (a
-        combination as one transformer concatenating its sources' features,
-        a column group as a transformer selecting its columns) and X.
+        combination as one transformer concatenating its sources' features)
+        and X.
     n_select : int, default=1
         Number of best candidates to keep. At most the number of candidates.
     max_order : int, default=1
@@ -91,9 +76,9 @@ class SourceSelector(TransformerMixin, MetaEstimatorMixin, _BaseComposition):
 
     Attributes
     ----------
-    sources_ : list of (str, estimator) or (str, ndarray) tuples
-        The fitted sources (the frozen ones as given), or the column indices
-        of each group.
+    sources_ : list of (str, estimator) tuples
+        The fitted sources (the frozen ones as given), without those left
+        out.
     scores_ : dict of str to float
         The score of every candidate; a combination is named by its sources'
         names joined with ``"+"``, e.g. ``"resnet+vit"``.
@@ -117,6 +102,7 @@ class SourceSelector(TransformerMixin, MetaEstimatorMixin, _BaseComposition):
 
     See Also
     --------
+    ColumnGroupSelector : The same ranking over groups of columns of X.
     rank_sources : The same ranking from outputs already computed.
     sktransfer.HScoreScorer : Scores one representation in cross-validation.
     sklearn.pipeline.FeatureUnion : Concatenates all sources, unranked.
@@ -177,20 +163,19 @@ class SourceSelector(TransformerMixin, MetaEstimatorMixin, _BaseComposition):
     array(['pca__pca0', 'pca__pca1', 'pca__pca2'], dtype=object)
     >>> selector.set_params(max_order=2).fit(X, y).ranking_table_["source"]
     array(['pca+projection', 'pca', 'projection'], dtype=object)
+    >>> selector.set_params(projection="drop").fit(X, y).ranking_
+    ['pca']
     """
 
     _parameter_constraints: dict = {
-        "sources": [list, None],
-        "scoring": [str, callable],
-        "n_select": [Interval(Integral, 1, None, closed="left")],
-        "max_order": [Interval(Integral, 1, None, closed="left")],
-        "n_jobs": [Integral, None],
+        "sources": [list],
+        **CandidateRankingMixin._ranking_constraints,
         "verbose": ["verbose"],
     }
 
     def __init__(
         self,
-        sources=None,
+        sources,
         *,
         scoring="h_score",
         n_select=1,
@@ -240,17 +225,14 @@ class SourceSelector(TransformerMixin, MetaEstimatorMixin, _BaseComposition):
 
     def _estimators(self):
         """The estimator sources (those of well-formed pairs; fit checks the rest)."""
-        if self.sources is None:
+        if not isinstance(self.sources, list):
             return []
         return [
             item[1]
             for item in self.sources
             if isinstance(item, tuple | list) and len(item) == 2
-            if is_estimator(item[1])
+            if is_estimator(item[1]) and not is_dropped(item[1])
         ]
-
-    def _column_mode(self):
-        return not self._estimators()
 
     def fit(self, X, y):
         """Score every candidate on the target data and select the best.
@@ -258,8 +240,8 @@ class SourceSelector(TransformerMixin, MetaEstimatorMixin, _BaseComposition):
         Parameters
         ----------
         X : array-like or sparse matrix of shape (n_samples, n_features)
-            The target samples, as the sources take them (any input for
-            estimator sources, numbers for column groups).
+            The target samples, as the sources take them (numbers, text,
+            ...).
         y : array-like of shape (n_samples,)
             Class labels of the target task.
 
@@ -290,88 +272,48 @@ class SourceSelector(TransformerMixin, MetaEstimatorMixin, _BaseComposition):
         """
         return self._fit(X, y, transform=True)
 
-    @_fit_context(prefer_skip_nested_validation=False)
+    @fit_context(prefer_skip_nested_validation=False)
     def _fit(self, X, y, *, transform):
         """Fit; with ``transform``, return the selected sources' features."""
-        metric = None if callable(self.scoring) else resolve_metric(self.scoring)
-        if self._column_mode():
-            given = y
-            try:
-                X, y = validate_data(self, X, y, accept_sparse="csr", dtype="numeric")
-            except (TypeError, ValueError) as exc:
-                # Missing labels (NaN, Decimal("NaN"), pd.NA) are ours to name;
-                # the rest (complex data, say) scikit-learn's.
-                if given is not None:
-                    try:
-                        self._check_target(given)
-                    except ValueError as ours:
-                        raise ours from None
-                    except TypeError:
-                        pass
-                raise exc
-            # The labels as given: scikit-learn's check makes a list such as
-            # [-1, 2**63, 2**63 + 1] float64, which merges the last two.
-            y = self._check_target(given)
-            n_sources = X.shape[1] if self.sources is None else len(self.sources)
-            check_candidates(n_sources, self.max_order)  # before slicing X
-            names, outputs, sources = self._column_sources(X)
-            kind = "features"
-            if metric is not None and metric.input != "features":
-                raise ValueError(
-                    f"scoring={self.scoring!r} reads the {metric.input} of "
-                    "classifier sources, but column groups are features; use a "
-                    "metric of features such as 'h_score', or classifier sources"
-                )
-        else:
-            X, y = validate_data(self, X, y, skip_check_array=True)
-            check_consistent_length(X, y)
-            # NaN, None and no labels at all in y are reported by _check_target,
-            # naming y.
-            check_array(
-                y,
-                ensure_2d=False,
-                dtype=None,
-                ensure_all_finite=False,
-                ensure_min_samples=0,
-            )
-            y = self._check_target(y)
-            names, estimators = parse_sources(self.sources, self.get_params(deep=False))
-            check_candidates(len(names), self.max_order)  # before fitting any
-            kind = None if metric is None else metric.input
-            estimators, outputs = fit_sources(
-                names,
-                estimators,
-                X,
-                y,
-                kind,
-                self.n_jobs,
-                self.verbose,
-                scoring=None if metric is None else metric.name,
-            )
-            sources = list(zip(names, estimators, strict=True))
-        n_samples = y.shape[0]
-        check_row_counts(names, outputs, n_samples)
-        candidates = combinations(len(names), self.max_order)
-        check_n_select(self.n_select, len(candidates), len(names), self.max_order)
+        metric = self._metric()
+        X, y = validate_data(self, X, y, skip_check_array=True)
+        check_consistent_length(X, y)
+        # NaN, None and no labels at all in y are reported by check_target,
+        # naming y.
+        check_array(
+            y,
+            ensure_2d=False,
+            dtype=None,
+            ensure_all_finite=False,
+            ensure_min_samples=0,
+        )
+        y = check_target(y)
+        names, estimators = parse_sources(self.sources, self.get_params(deep=False))
+        check_candidates(len(names), self.max_order)  # before fitting any
+        kind = None if metric is None else metric.input
+        estimators, outputs = fit_sources(
+            names,
+            estimators,
+            X,
+            y,
+            kind,
+            self.n_jobs,
+            self.verbose,
+            scoring=None if metric is None else metric.name,
+        )
+        check_row_counts(names, outputs, y.shape[0])
+        sources = list(zip(names, estimators, strict=True))
 
-        if metric is not None:
-            outputs = check_outputs(outputs, names, metric.input, n_samples)
-            scores = score_outputs(
-                outputs, names, y, metric, self.max_order, self.n_jobs
-            )
-        else:
-            scores = self._score_with_scorer(sources, candidates, X, y)
+        def candidate(combination):
+            if len(combination) == 1:
+                return sources[combination[0]][1]
+            return Concatenation([sources[g] for g in combination])
 
+        chosen, outputs = self._rank(
+            names, outputs, y, metric, candidate=candidate, X=X
+        )
         self.sources_ = sources
-        # How transform reads X, fixed at fit even if the parameters change.
-        self._by_columns = self._column_mode()
-        self._each_column = self.sources is None
-        self._ranking_table, ranked = ranking_table(names, scores)
-        self.scores_ = {candidate_name(names, c): float(s) for c, s in scores.items()}
-        self.ranking_ = list(self._ranking_table["source"])
-        self.selected_ = self.ranking_[: self.n_select]
-        chosen = set().union(*ranked[: self.n_select])
-        self.selected_sources_ = [names[g] for g in sorted(chosen)]
+        self.selected_sources_ = [names[g] for g in chosen]
         self._widths = {}
         if kind == "features":
             self._widths = {
@@ -380,53 +322,9 @@ class SourceSelector(TransformerMixin, MetaEstimatorMixin, _BaseComposition):
             }
         if not transform:
             return None
-        if kind == "features" and not self._by_columns:
-            parts = [outputs[names.index(name)] for name in self.selected_sources_]
-            return concatenate(parts)
+        if kind == "features":
+            return concatenate([outputs[g] for g in chosen])
         return self._transform(X)
-
-    def _column_sources(self, X):
-        """Names, blocks and (name, indices) pairs of the column groups."""
-        n_features = X.shape[1]
-        feature_names = getattr(self, "feature_names_in_", None)
-        if self.sources is None:
-            names = (
-                [str(f) for f in feature_names]
-                if feature_names is not None
-                else [f"x{j}" for j in range(n_features)]
-            )
-            groups = [np.array([j]) for j in range(n_features)]
-        else:
-            names, specs = parse_sources(self.sources, self.get_params(deep=False))
-            groups = [
-                resolve_columns(name, spec, n_features, feature_names)
-                for name, spec in zip(names, specs, strict=True)
-            ]
-        blocks = [X[:, g] for g in groups]
-        return names, blocks, list(zip(names, groups, strict=True))
-
-    def _check_target(self, y):
-        classes, _ = encode_labels(y)
-        if classes[0].size < 2:
-            raise ValueError(
-                f"y has only one class ({label_value(classes[0][0])!r}); ranking "
-                "sources needs a target with at least two classes"
-            )
-        return label_array(y).reshape(-1)
-
-    def _score_with_scorer(self, sources, candidates, X, y):
-        def candidate(combination):
-            if self._column_mode():
-                columns = np.concatenate([sources[g][1] for g in combination])
-                return ColumnGroup(columns)
-            if len(combination) == 1:
-                return sources[combination[0]][1]
-            return Concatenation([sources[g] for g in combination])
-
-        scores = threaded(
-            (delayed(self.scoring)(candidate(c), X, y) for c in candidates), self.n_jobs
-        )
-        return dict(zip(candidates, map(float, scores), strict=True))
 
     def transform(self, X):
         """The selected sources' features on X, side by side.
@@ -440,23 +338,16 @@ class SourceSelector(TransformerMixin, MetaEstimatorMixin, _BaseComposition):
         -------
         X_new : ndarray or sparse matrix of shape (n_samples, n_features_new)
             The features of :attr:`selected_sources_`, in that order: a
-            source's ``transform``, or a classifier's ``predict_proba``; the
-            selected columns for column groups.
+            source's ``transform``, or a classifier's ``predict_proba``.
         """
         check_is_fitted(self)
-        if self._by_columns:
-            X = validate_data(
-                self, X, reset=False, accept_sparse="csr", dtype="numeric"
-            )
-        # Estimator sources check X themselves, as in a FeatureUnion: they know
-        # what input they take (numbers, text, ...).
+        # The sources check X themselves, as in a FeatureUnion: they know what
+        # input they take (numbers, text, ...).
         return self._transform(X)
 
     def _transform(self, X):
         selected = [s for s in self.sources_ if s[0] in self.selected_sources_]
-        if self._by_columns:
-            return X[:, np.concatenate([columns for _, columns in selected])]
-        return concatenate([source_features(n, e, X) for n, e in selected])
+        return concatenate([transform_or_proba(n, e, X) for n, e in selected])
 
     def get_feature_names_out(self, input_features=None):
         """Names of the features :meth:`transform` returns.
@@ -464,29 +355,16 @@ class SourceSelector(TransformerMixin, MetaEstimatorMixin, _BaseComposition):
         Parameters
         ----------
         input_features : array-like of str, default=None
-            Names of the input features, for column groups; by default
-            ``feature_names_in_``, or ``x0, x1, ...``.
+            Unused: the names come from the sources. Present for API
+            consistency.
 
         Returns
         -------
         feature_names_out : ndarray of str objects
-            ``<source>__<feature>`` for each selected source's features; for
-            column groups ``<group>__<column>``, and the column names alone
-            when each column is a source (``sources=None``).
+            ``<source>__<feature>`` for each selected source's features.
         """
         check_is_fitted(self)
         selected = [s for s in self.sources_ if s[0] in self.selected_sources_]
-        if self._by_columns:
-            inputs = _check_feature_names_in(self, input_features)
-            if self._each_column:
-                return np.asarray(
-                    [inputs[c] for _, columns in selected for c in columns],
-                    dtype=object,
-                )
-            return np.asarray(
-                [f"{n}__{inputs[c]}" for n, columns in selected for c in columns],
-                dtype=object,
-            )
         return np.asarray(
             [
                 feature
@@ -498,35 +376,16 @@ class SourceSelector(TransformerMixin, MetaEstimatorMixin, _BaseComposition):
             dtype=object,
         )
 
-    @property
-    def ranking_table_(self):
-        """Every candidate, its score and rank, best first (see Attributes)."""
-        check_is_fitted(self)
-        container = _get_output_config("transform", self)["dense"]
-        if container == "pandas":
-            import pandas as pd
-
-            return pd.DataFrame(self._ranking_table)
-        if container == "polars":
-            import polars as pl
-
-            return pl.DataFrame(self._ranking_table)
-        return dict(self._ranking_table)
-
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.required = True
-        if self._column_mode():
-            tags.input_tags.sparse = True
-            tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        else:
-            source_tags = [get_tags(obj) for obj in self._estimators()]
-            tags.input_tags.sparse = all(t.input_tags.sparse for t in source_tags)
-            preserved = None
-            for t in source_tags:
-                kept = t.transformer_tags.preserves_dtype if t.transformer_tags else []
-                preserved = (
-                    kept if preserved is None else [d for d in preserved if d in kept]
-                )
-            tags.transformer_tags.preserves_dtype = preserved or []
+        source_tags = [get_tags(obj) for obj in self._estimators()]
+        tags.input_tags.sparse = all(t.input_tags.sparse for t in source_tags)
+        preserved = None
+        for t in source_tags:
+            kept = t.transformer_tags.preserves_dtype if t.transformer_tags else []
+            preserved = (
+                kept if preserved is None else [d for d in preserved if d in kept]
+            )
+        tags.transformer_tags.preserves_dtype = preserved or []
         return tags

@@ -1,12 +1,12 @@
 """The sources of a SourceSelector: parsed, fitted, and read on the samples.
 
-Sources are either estimators (transformers, or classifiers for metrics of
-labels and probabilities) or groups of columns of X. Unfitted estimators are
+Sources are estimators: transformers, or classifiers for metrics of labels and
+probabilities; ``"drop"`` or None leaves one out. Unfitted estimators are
 cloned and fitted in parallel; a :class:`~sklearn.frozen.FrozenEstimator` is
-used as it is and never refitted.
+used as it is and never refitted. (Groups of columns of X are the sources of
+:class:`~sktransfer.ColumnGroupSelector`, in ``_column_groups``.)
 """
 
-import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.exceptions import NotFittedError
 from sklearn.frozen import FrozenEstimator
@@ -15,7 +15,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from sktransfer._parallel import threaded
 from sktransfer.metrics import get_scorer_names
-from sktransfer.selection._candidates import SEPARATOR, check_names, concatenate
+from sktransfer.selection._base import named_pairs
+from sktransfer.selection._candidates import concatenate
 
 # What a metric reads of a source, by the metric's input kind.
 METHODS = {
@@ -30,24 +31,13 @@ def is_estimator(obj):
 
 
 def parse_sources(sources, reserved):
-    """Names and objects of a ``sources`` list, checked.
+    """Names and estimators of the sources left in, checked.
 
-    ``reserved`` are the selector's parameter names, which a source name
-    would shadow in ``set_params``.
+    A source set to ``"drop"`` or None is left out, as in scikit-learn's
+    compositions; ``reserved`` are the selector's parameter names, which a
+    source name would shadow in ``set_params``.
     """
-    if len(sources) == 0:
-        raise ValueError(
-            "sources is an empty list; pass (name, transformer) pairs, "
-            "(name, columns) pairs, or None to make each column of X a source"
-        )
-    for item in sources:
-        if not isinstance(item, tuple | list) or len(item) != 2:
-            raise ValueError(
-                "sources must be a list of (name, transformer) or (name, columns) "
-                f"pairs; got {item!r}"
-            )
-    names = [name for name, _ in sources]
-    check_names(names, argument="sources")
+    names, objects = named_pairs(sources, argument="sources", kinds="(name, estimator)")
     for name in names:
         if "__" in name:
             raise ValueError(
@@ -60,59 +50,24 @@ def parse_sources(sources, reserved):
             f"sources names {clashes} are also parameters of SourceSelector; "
             "rename those sources"
         )
-    objects = [obj for _, obj in sources]
-    if len({is_estimator(obj) for obj in objects}) > 1:
-        raise ValueError(
-            "sources mixes estimators and column groups; pass either (name, "
-            "transformer) pairs or (name, columns) pairs"
-        )
-    return names, objects
-
-
-def resolve_columns(name, spec, n_features, feature_names):
-    """Indices of the columns of X that a column group names."""
-    where = f"sources group {name!r}"
-    if isinstance(spec, slice):
-        indices = np.arange(n_features)[spec]
-    else:
-        values = np.asarray([spec] if np.ndim(spec) == 0 else spec)
-        if values.dtype.kind in "US" or values.dtype == object:
-            if feature_names is None:
-                raise ValueError(
-                    f"{where} names columns {list(values)[:3]}, but X has no "
-                    "column names; fit on a DataFrame or give column indices"
-                )
-            lookup = {feature: i for i, feature in enumerate(feature_names)}
-            missing = [v for v in values if v not in lookup]
-            if missing:
-                raise ValueError(
-                    f"{where} names columns {missing} that X does not have"
-                )
-            indices = np.array([lookup[v] for v in values], dtype=np.intp)
-        elif values.dtype == bool:
-            if values.shape != (n_features,):
-                raise ValueError(
-                    f"{where} is a boolean mask of shape {values.shape}; it needs "
-                    f"one entry per column of X ({n_features})"
-                )
-            indices = np.flatnonzero(values)
-        elif values.dtype.kind in "iu":
-            indices = values.astype(np.intp).ravel()
-            bad = indices[(indices < -n_features) | (indices >= n_features)]
-            if bad.size:
-                raise ValueError(
-                    f"{where} has column indices {bad.tolist()} outside X's "
-                    f"{n_features} columns"
-                )
-            indices = indices % n_features
-        else:
+    for name, obj in zip(names, objects, strict=True):
+        if not is_dropped(obj) and not is_estimator(obj):
             raise ValueError(
-                f"{where} must be column indices, a slice, a boolean mask or column "
-                f"names; got {spec!r}"
+                f"source {name!r} ({type(obj).__name__}) is not an estimator: "
+                "sources are (name, estimator) pairs, or (name, 'drop') to leave "
+                "one out. To select groups of columns of X, use ColumnGroupSelector"
             )
-    if indices.size == 0:
-        raise ValueError(f"{where} selects no column; every group needs one")
-    return indices
+    kept = [(n, o) for n, o in zip(names, objects, strict=True) if not is_dropped(o)]
+    if not kept:
+        raise ValueError(
+            "every source is 'drop' or None; leave at least one estimator to score"
+        )
+    return [n for n, _ in kept], [o for _, o in kept]
+
+
+def is_dropped(obj):
+    """A source left out: ``"drop"`` or None, as in scikit-learn's compositions."""
+    return obj is None or (isinstance(obj, str) and obj == "drop")
 
 
 def fit_sources(names, estimators, X, y, kind, n_jobs, verbose, scoring=None):
@@ -202,7 +157,7 @@ def _read(estimator, X, method):
     return estimator, None if method is None else getattr(estimator, method)(X)
 
 
-def source_features(name, estimator, X):
+def transform_or_proba(name, estimator, X):
     """What a selected source passes on: its transform, or a classifier's
     class probabilities."""
     for method in ("transform", "predict_proba"):
@@ -232,26 +187,6 @@ def source_feature_names(name, estimator, n_features):
     return [f"{name}__{feature}" for feature in features]
 
 
-def candidate_name(names, combination):
-    return SEPARATOR.join(names[g] for g in combination)
-
-
-class ColumnGroup(TransformerMixin, BaseEstimator):
-    """A fitted transformer returning some columns of X, for scorer callables."""
-
-    def __init__(self, columns=None):
-        self.columns = columns
-
-    def fit(self, X=None, y=None):
-        return self
-
-    def transform(self, X):
-        return X[:, self.columns]
-
-    def __sklearn_is_fitted__(self):
-        return True
-
-
 class Concatenation(TransformerMixin, BaseEstimator):
     """Fitted sources side by side, as one transformer, for scorer callables."""
 
@@ -262,7 +197,7 @@ class Concatenation(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X):
-        parts = [source_features(n, e, X) for n, e in self.sources]
+        parts = [transform_or_proba(n, e, X) for n, e in self.sources]
         return concatenate(parts)
 
     def __sklearn_is_fitted__(self):

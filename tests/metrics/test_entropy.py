@@ -8,11 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sktransfer.metrics._entropy import (
-    conditional_entropy,
-    contingency_table,
-    task_hardness,
-)
+from sktransfer._engine import contingency_table
+from sktransfer.metrics._entropy import conditional_entropy, task_hardness
 from tests.datasets.data_home import shared_folder
 
 

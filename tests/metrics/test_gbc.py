@@ -4,6 +4,7 @@ import scipy.sparse as sp
 from sklearn.datasets import load_digits
 from sklearn.decomposition import PCA
 
+from sktransfer._engine import _class_moments as class_moments_module
 from sktransfer.metrics import GBCScorer, gbc_score, get_metric
 from sktransfer.metrics import _gbc as gbc_module
 
@@ -78,7 +79,8 @@ def test_chunks_merged_give_the_whole(monkeypatch, gaussian):
     # Also one class a block of the matrix of pairs: it is never held whole.
     X, y = make_task(4, n_samples=500, n_features=5, n_classes=6)
     expected = gbc_reference(X, y, gaussian)
-    monkeypatch.setattr(gbc_module, "_CHUNK_BYTES", 8 * 5 * 7)  # 7 rows a chunk
+    monkeypatch.setattr(class_moments_module, "CHUNK_BYTES", 8 * 5 * 7)  # 7 rows
+    monkeypatch.setattr(gbc_module, "CHUNK_BYTES", 8 * 5 * 7)
     assert gbc_score(X, y, gaussian=gaussian) == pytest.approx(expected, rel=1e-10)
 
 

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.covariance import OAS, LedoitWolf
 
-from sktransfer._statistics import SufficientStatistics
+from sktransfer._engine import SufficientStatistics
 from sktransfer.exceptions import FewSamplesWarning, PrecisionError
 from sktransfer.metrics import h_score
 from sktransfer.metrics._hscore import h_score_from_statistics, shrinkage_coefficient

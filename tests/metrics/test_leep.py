@@ -20,11 +20,11 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
 
+from sktransfer._engine import _tables
 from sktransfer.metrics import (
     ConditionalEntropyScorer,
     LEEPScorer,
     NLEEPScorer,
-    _entropy,
     _leep,
     conditional_entropy,
     get_metric,
@@ -235,7 +235,7 @@ def test_blocks_give_the_same_score_as_one_pass(monkeypatch):
     theta = random_proba(rng, 500, 12)
     y = related_labels(rng, theta, 5)
     expected = leep_score(y, theta)
-    monkeypatch.setattr(_entropy, "_CHUNK_BYTES", 8 * 12 * 7)  # 7 rows per block
+    monkeypatch.setattr(_tables, "CHUNK_BYTES", 8 * 12 * 7)  # 7 rows per block
     assert leep_score(y, theta) == pytest.approx(expected, rel=1e-13)
     assert soft_conditional_entropy(y, theta) == pytest.approx(
         reference_soft_conditional_entropy(y, theta), rel=1e-12
@@ -481,8 +481,8 @@ def test_diagonal_em_matches_scikit_learn_from_the_same_start(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         expected = reference.fit(Z).predict_proba(Z)
-    for chunk_bytes in (_leep._CHUNK_BYTES, 8 * (8 + 2 * 4) * 13):  # 13 rows
-        monkeypatch.setattr(_leep, "_CHUNK_BYTES", chunk_bytes)
+    for chunk_bytes in (_leep.CHUNK_BYTES, 8 * (8 + 2 * 4) * 13):  # 13 rows
+        monkeypatch.setattr(_leep, "CHUNK_BYTES", chunk_bytes)
         posteriors, converged = _leep._diagonal_mixture_posteriors(
             Z, labels, 8, tol=tol, max_iter=max_iter
         )

@@ -7,7 +7,7 @@ from sklearn.decomposition import PCA
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from sktransfer._statistics import SufficientStatistics
+from sktransfer._engine import SufficientStatistics
 from sktransfer.metrics import LogMEScorer, get_metric, logme_score
 from sktransfer.metrics._logme import logme_from_statistics
 

@@ -200,8 +200,9 @@ def test_optimal_h_score_scales_to_large_input_alphabets():
     assert top == pytest.approx(np.sum(squared[:3]), rel=1e-12)
 
 
-# The identity of METHODS.md: the sample H-score of f(x) on a dataset whose
-# multiplicities are proportional to P(x, y) equals Eq. 3 for that pmf.
+# The identity of doc/methods.rst (normalised H-score): the sample H-score of
+# f(x) on a dataset whose multiplicities are proportional to P(x, y) equals
+# Eq. 3 for that pmf.
 
 
 @pytest.mark.parametrize("seed", range(5))

@@ -1,4 +1,4 @@
-"""Identities and invariances of the metrics (METHODS.md, docstrings), by hypothesis.
+"""Identities and invariances of the metrics, by hypothesis (doc/methods.rst).
 
 Each test states one property for every input hypothesis draws: features from
 ``hypothesis.extra.numpy`` with every element drawn, kept to well-conditioned
@@ -251,7 +251,8 @@ def test_h_score_equals_its_whitened_class_means_and_canonical_forms(task):
     X, y = task
     m = X.shape[0]
     centred = X - X.mean(axis=0)
-    # Sigma = L L^T; H = (1/m) sum_c n_c ||L^-1 (mu_c - mu)||^2 (METHODS.md)
+    # Sigma = L L^T; H = (1/m) sum_c n_c ||L^-1 (mu_c - mu)||^2
+    # (doc/methods.rst, H-score)
     cholesky = np.linalg.cholesky(centred.T @ centred / m)
     whitened = 0.0
     for c in np.unique(y):

@@ -6,7 +6,7 @@ from sklearn.model_selection import cross_val_score
 from sklearn.tree import DecisionTreeClassifier
 
 from sktransfer import HScoreScorer, NormalizedHScoreScorer
-from sktransfer._statistics import SufficientStatistics
+from sktransfer._engine import SufficientStatistics
 from sktransfer.metrics import (
     Metric,
     conditional_entropy,

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from sklearn.covariance import LedoitWolf
 
-from sktransfer._statistics import SufficientStatistics
+from sktransfer._engine import SufficientStatistics
 from sktransfer.metrics import h_score, logme_score
 from sktransfer.metrics._hscore import TOLERANCE, h_score_from_statistics
 from tests.reference import (
@@ -89,9 +89,10 @@ def shifted(cond, ratio, dtype):
 def reference(name, cond, dtype, ratio=None):
     """Each mpmath reference once per module run: they take most of the time.
 
-    The plain H-score's reference applies the package's rank rule (METHODS.md):
-    directions of the centred features, each scaled to unit norm, below ``10
-    eps sqrt(sum_j rho_j^2)`` count as zero.
+    The plain H-score's reference applies the package's rank rule
+    (doc/methods.rst, numerical rank): directions of the centred features,
+    each scaled to unit norm, below ``10 eps sqrt(sum_j rho_j^2)`` count as
+    zero.
     """
     X, y = task(cond, dtype) if ratio is None else shifted(cond, ratio, dtype)
     if name == "h":

@@ -12,7 +12,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.random_projection import GaussianRandomProjection
 
-from sktransfer import HScoreScorer, SourceSelector
+from sktransfer import ColumnGroupSelector, HScoreScorer, SourceSelector
 from sktransfer.metrics import conditional_entropy, h_score, leep_score
 from tests.reference import h_score_reference
 
@@ -235,49 +235,6 @@ def test_pandas_output(digits):
     assert table["source"].tolist() == selector.ranking_
 
 
-def test_column_groups(digits):
-    pd = pytest.importorskip("pandas")
-    X, y = digits
-    columns = [f"pixel{i}" for i in range(X.shape[1])]
-    frame = pd.DataFrame(X, columns=columns)
-    mask = np.zeros(X.shape[1], dtype=bool)
-    mask[40:48] = True
-    groups = [
-        ("top", slice(0, 16)),
-        ("middle", [24, 25, 26, 27, 32, 33, 34, 35]),
-        ("row5", mask),
-        ("named", columns[56:64]),
-    ]
-    selector = SourceSelector(groups, max_order=2, n_select=1).fit(frame, y)
-    indices = {
-        "top": np.arange(16),
-        "middle": np.array([24, 25, 26, 27, 32, 33, 34, 35]),
-        "row5": np.arange(40, 48),
-        "named": np.arange(56, 64),
-    }
-    for candidate, score in selector.scores_.items():
-        cols = np.concatenate([indices[n] for n in candidate.split("+")])
-        assert score == pytest.approx(h_score(X[:, cols], y), rel=1e-9)
-    best = np.concatenate([indices[n] for n in selector.selected_sources_])
-    np.testing.assert_array_equal(selector.transform(frame), X[:, best])
-    names = selector.get_feature_names_out()
-    assert names[0] == f"{selector.selected_sources_[0]}__{columns[best[0]]}"
-
-
-def test_each_column_is_a_source_by_default(digits):
-    X, y = digits
-    selector = SourceSelector(n_select=3).fit(X[:, 20:30], y)
-    expected = {f"x{j}": h_score(X[:, [20 + j]], y) for j in range(10)}
-    assert selector.scores_ == pytest.approx(expected, rel=1e-12)
-    best = sorted(expected, key=expected.get, reverse=True)[:3]
-    assert selector.selected_ == best
-    chosen = sorted(int(name[1:]) for name in best)
-    np.testing.assert_array_equal(
-        selector.transform(X[:, 20:30]), X[:, 20:30][:, chosen]
-    )
-    assert list(selector.get_feature_names_out()) == [f"x{j}" for j in chosen]
-
-
 def test_classifier_sources_by_their_labels(digits, frozen_lda):
     X, y = digits
     selector = SourceSelector(
@@ -323,10 +280,6 @@ def test_a_scorer_callable_scores_sources_and_combinations(digits, frozen_lda):
     by_name = SourceSelector(sources, max_order=2).fit(X, y)
     by_scorer = SourceSelector(sources, scoring=HScoreScorer(), max_order=2).fit(X, y)
     assert by_scorer.scores_ == pytest.approx(by_name.scores_, rel=1e-9)
-    groups = [("left", slice(0, 32)), ("right", slice(32, 64))]
-    by_name = SourceSelector(groups, max_order=2).fit(X, y)
-    by_scorer = SourceSelector(groups, scoring=HScoreScorer(), max_order=2).fit(X, y)
-    assert by_scorer.scores_ == pytest.approx(by_name.scores_, rel=1e-9)
 
 
 def test_source_parameters_are_reachable(digits):
@@ -350,26 +303,36 @@ def test_source_parameters_are_reachable(digits):
         ({"sources": [("a+b", PCA(2))]}, "contains '\\+', which joins the names"),
         ({"sources": [("a__b", PCA(2))]}, "contains '__', which set_params uses"),
         ({"sources": [("scoring", PCA(2))]}, "also parameters of SourceSelector"),
-        ({"sources": [("a", PCA(2)), ("b", [0, 1])]}, "mixes estimators and column"),
+        (
+            {"sources": [("a", PCA(2)), ("b", [0, 1])]},
+            r"source 'b' \(list\) is not an estimator.*use ColumnGroupSelector",
+        ),
+        (
+            {"sources": [("a", slice(0, 8)), ("b", "passthrough")]},
+            r"source 'a' \(slice\) is not an estimator",
+        ),
+        ({"sources": [("a", "drop"), ("b", None)]}, "every source is 'drop' or None"),
         ({"sources": [("a", PCA(2), "extra")]}, r"pairs; got \('a'"),
         (
             {"sources": [("a", PCA(2)), ("b", PCA(2))], "n_select": 3},
             "n_select=3 is larger",
         ),
         (
-            {"sources": [("a", [0]), ("b", [1])], "n_select": 4, "max_order": 2},
+            {"sources": [("a", PCA(1)), ("b", PCA(2))], "n_select": 4, "max_order": 2},
             r"candidates, 3 \(2 sources with max_order=2\)",
         ),
-        ({"scoring": "nope"}, "scoring='nope' is not a registered metric; use one of"),
+        (
+            {"sources": [("a", PCA(2)), ("b", "drop")], "n_select": 2},
+            r"candidates, 1 \(1 sources with max_order=1\)",
+        ),
+        (
+            {"sources": [("a", PCA(2))], "scoring": "nope"},
+            "scoring='nope' is not a registered metric; use one of",
+        ),
         (
             {"sources": [("a", PCA(2))], "scoring": "neg_conditional_entropy"},
             "source 'a' \\(PCA\\) does not have",
         ),
-        ({"scoring": "neg_conditional_entropy"}, "column groups are features"),
-        ({"sources": [("a", [99])]}, r"column indices \[99\] outside X's 64 columns"),
-        ({"sources": [("a", slice(3, 3))]}, "'a' selects no column"),
-        ({"sources": [("a", ["pixel0"])]}, "X has no column names"),
-        ({"sources": [("a", [True, False])]}, "boolean mask of shape \\(2,\\)"),
         (
             {"sources": [("a", PCA(2)), ("b", DropFirstRow())]},
             "source 'b' returned 899 rows for the 900 samples",
@@ -384,11 +347,11 @@ def test_bad_input_gets_a_clear_error(digits, params, message):
 
 def test_bad_targets_get_a_clear_error(digits, frozen_lda):
     X, y = digits
-    for sources in (None, frozen_lda):
+    for selector in (ColumnGroupSelector(), SourceSelector(frozen_lda)):
         with pytest.raises(ValueError, match="only one class"):
-            SourceSelector(sources).fit(X, np.zeros(len(y)))
+            selector.fit(X, np.zeros(len(y)))
         with pytest.raises(ValueError, match="requires y to be passed"):
-            SourceSelector(sources).fit(X, None)
+            selector.fit(X, None)
 
 
 def test_an_unfitted_frozen_source_is_refused(digits):
@@ -397,3 +360,21 @@ def test_an_unfitted_frozen_source_is_refused(digits):
     X, y = digits
     with pytest.raises(NotFittedError, match="source 'pca' is a FrozenEstimator"):
         SourceSelector([("pca", FrozenEstimator(PCA(2)))]).fit(X, y)
+
+
+@pytest.mark.parametrize("off", ["drop", None])
+def test_a_source_set_to_drop_or_none_is_left_out(digits, frozen_lda, off):
+    X, y = digits
+    full = SourceSelector(frozen_lda + [("pca", PCA(6))], max_order=2).fit(X, y)
+    dropped = SourceSelector(frozen_lda + [("pca", off)], max_order=2).fit(X, y)
+    kept = {name: score for name, score in full.scores_.items() if "pca" not in name}
+    # Not to the bit: the sources' statistics are gathered in one pass.
+    assert dropped.scores_ == pytest.approx(kept, rel=1e-12, abs=0)
+    assert [name for name, _ in dropped.sources_] == ["mod3", "high"]
+    # As in scikit-learn's compositions, set_params switches a source off and on.
+    full.set_params(pca=off).fit(X, y)
+    assert full.scores_ == dropped.scores_
+    assert full.get_params()["pca"] is off
+    full.set_params(pca=PCA(6)).fit(X, y)
+    assert "pca" in full.scores_
+    np.testing.assert_array_equal(dropped.transform(X), dropped.fit_transform(X, y))

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from sktransfer._statistics import BlockStatistics, SufficientStatistics
+from sktransfer._engine import BlockStatistics, SufficientStatistics
 
 WIDTHS = (3, 1, 4, 2)
 

@@ -7,9 +7,9 @@ import numpy as np
 from sklearn.cluster import KMeans
 from sklearn.metrics import pairwise_distances_argmin
 from sklearn.utils import check_random_state, gen_batches
-from sklearn.utils._param_validation import Interval, validate_params
 
-from sktransfer._dual import statistics_of
+from sktransfer._compat import Interval, validate_params
+from sktransfer._engine import CHUNK_BYTES, statistics_of
 from sktransfer._limits import check_allocation
 from sktransfer._validation import check_features, invariant_features, safe_exponent
 from sktransfer.exceptions import FewSamplesWarning
@@ -17,8 +17,6 @@ from sktransfer.metrics._hscore import _SHRINKAGE_CONSTRAINT, h_score_from_stati
 
 # The palette is fitted on at most this many (pooled) pixel values.
 _MAX_FIT_PIXELS = 20_000
-# Bytes of float64 scratch for the pixel values of a chunk of target images.
-_CHUNK_BYTES = 32 * 2**20
 # Integers up to this magnitude convert to float64 exactly.
 _EXACT_INT = 2**53
 
@@ -128,7 +126,7 @@ def pixelwise_h_score(
     # are brought to where float64 holds every intermediate.
     X = invariant_features(check_features(X))
     n_samples, n_features = X.shape
-    Y = _check_dense_targets(Y_dense, n_samples)
+    Y = _check_pixelwise_targets(Y_dense, n_samples)
     blocks = _blocks(Y.shape[1:3], pool)
     rng = check_random_state(random_state)
 
@@ -160,7 +158,7 @@ def pixelwise_h_score(
     return float(score_map.mean()), score_map
 
 
-def _check_dense_targets(Y, n_samples):
+def _check_pixelwise_targets(Y, n_samples):
     """The targets as an array of shape (n_samples, height, width, n_channels)."""
     Y = _integer_lists(Y)
     if Y.dtype == object or not (np.issubdtype(Y.dtype, np.number) or Y.dtype == bool):
@@ -297,7 +295,7 @@ def _quantise(Y, blocks, palette, exponent=0):
     n_blocks = len(blocks[0]) * len(blocks[1])
     codes = np.empty((n_samples, n_blocks), dtype=np.intp)
     row_bytes = 8 * Y[0].size
-    for rows in gen_batches(n_samples, max(_CHUNK_BYTES // row_bytes, 1)):
+    for rows in gen_batches(n_samples, max(CHUNK_BYTES // row_bytes, 1)):
         values = _pooled(Y[rows], blocks, exponent).reshape(-1, Y.shape[3])
         codes[rows] = pairwise_distances_argmin(values, palette).reshape(-1, n_blocks)
     return codes

@@ -31,11 +31,10 @@ import scipy.linalg
 import scipy.sparse as sp
 from sklearn.utils import gen_batches
 
+from sktransfer._engine._chunks import CHUNK_BYTES
 from sktransfer._validation import check_features, input_epsilon
 from sktransfer.exceptions import PrecisionError
 
-# Bytes of float64 scratch per chunk: bounds the extra memory of a pass over data.
-_CHUNK_BYTES = 32 * 2**20
 # Rows from which the Gram routes take their pilot mean: a point near the mean
 # is all centring needs, and a stream's chunks each pay for it.
 _PILOT_ROWS = 1024
@@ -48,7 +47,7 @@ _FLOAT32_EPS = float(np.finfo(np.float32).eps)
 # chunk-centred rows in float32 or float64 arithmetic, then Householder QR.
 ROUTES = ("gram32", "gram64", "qr")
 # Singular values of the centred (equilibrated) features below this multiple
-# of the rounding bound of the input count as zero (METHODS.md, numerical rank).
+# of the rounding bound of the input count as zero (doc/methods.rst, numerical rank).
 RANK_MULTIPLE = 10.0
 # The range of mean squares and of sums of squares within which the Gram
 # routes' arithmetic neither underflows nor overflows: beyond it, QR.
@@ -144,7 +143,7 @@ class _ClassMoments:
         ``eps sqrt(sum_j rho_j^2)`` with ``rho_j`` the ratio of column j's raw
         norm to its centred norm. A direction below ``RANK_MULTIPLE`` times
         that bound could be the input's rounding; everything above it is
-        signal (METHODS.md, numerical rank).
+        signal (doc/methods.rst, numerical rank).
         """
         raw = self.raw_column_norms
         if scaled:
@@ -496,12 +495,12 @@ class SufficientStatistics(_ClassMoments):
                 # error is relative to the largest eigenvalue, so features on
                 # scales 1e8 apart would otherwise lose the small ones.
                 gram = self._gram * np.outer(scale, scale) if scaled else self._gram
-                self._spectra[scaled] = _gram_spectrum(gram)
+                self._spectra[scaled] = gram_spectrum(gram)
             elif self.eps < _QR_EPSILON:
-                self._spectra[scaled] = _factor_spectrum(self._factor * scale)
+                self._spectra[scaled] = factor_spectrum(self._factor * scale)
             else:  # low-precision input: the Gram matrix loses nothing it had
                 factor = self._factor * scale
-                self._spectra[scaled] = _gram_spectrum(factor.T @ factor)
+                self._spectra[scaled] = gram_spectrum(factor.T @ factor)
         return self._spectra[scaled]
 
     def singular_values(self, *, scaled=False):
@@ -669,7 +668,7 @@ class BlockStatistics(_ClassMoments):
             # Merging a chunk costs O(n_features^2 * n_blocks), a chunk's rank
             # update O(rows * n_features^2): at least n_features rows amortise it.
             width = sum(block.shape[1] for block in blocks)
-            chunk_rows = max(_CHUNK_BYTES // (8 * width), width)
+            chunk_rows = max(CHUNK_BYTES // (8 * width), width)
         total, scatter, use_qr, _ = _one_pass(
             blocks,
             codes,
@@ -792,7 +791,7 @@ def _one_pass(
     eps = input_epsilon(np.result_type(*(block.dtype for block in blocks)))
     use_qr = eps < _QR_EPSILON if qr is None else qr
     if chunk_rows is None:
-        chunk_rows = max(_CHUNK_BYTES // (8 * n_features), 1)
+        chunk_rows = max(CHUNK_BYTES // (8 * n_features), 1)
         if use_qr:  # each QR also re-reduces the k x k factor: amortise it
             chunk_rows = max(chunk_rows, 2 * n_features)
     offsets = np.concatenate([[0], np.cumsum(n_classes, dtype=np.intp)])
@@ -859,7 +858,7 @@ def _gram_pass(
     """
     n_samples, n_features = X.shape
     work = np.float32 if route == "gram32" else np.float64
-    size = chunk_rows or max(_CHUNK_BYTES // (np.dtype(work).itemsize * n_features), 1)
+    size = chunk_rows or max(CHUNK_BYTES // (np.dtype(work).itemsize * n_features), 1)
     low, high = _GRAM_RANGE[route]
     pilot = _pilot_mean(_dense_rows(X, slice(0, _PILOT_ROWS)), work, name, low)
     if pilot is None:
@@ -1026,7 +1025,7 @@ def _feature_scale(norms):
         return np.where(norms > 0, 1.0 / norms, 0.0)
 
 
-def _factor_spectrum(factor):
+def factor_spectrum(factor):
     """Singular values and right singular vectors of a square-root factor."""
     try:
         _, singular, components = scipy.linalg.svd(
@@ -1039,7 +1038,7 @@ def _factor_spectrum(factor):
     return singular, components
 
 
-def _gram_spectrum(gram):
+def gram_spectrum(gram):
     """The same from a Gram matrix ``factor.T @ factor``, by one eigh."""
     # Divide and conquer (evd) is ~1.7x faster than the default on large
     # matrices; scipy 1.11's workspace query for it fails on 1 x 1 input.

@@ -4,12 +4,12 @@ import numpy as np
 import pytest
 
 from sktransfer.exceptions import FewSamplesWarning
-from sktransfer.metrics import _dense as dense_module
+from sktransfer.metrics import _pixelwise as pixelwise_module
 from sktransfer.metrics import h_score, pixelwise_h_score
 from tests.reference import h_score_reference
 
 
-def make_dense_task(seed, n_samples=300, n_features=5, shape=(4, 5), n_values=4):
+def make_pixelwise_task(seed, n_samples=300, n_features=5, shape=(4, 5), n_values=4):
     """Features and integer-valued target images, some pixels driven by X."""
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((n_samples, n_features))
@@ -36,7 +36,7 @@ def pixelwise_reference(X, labels):
 
 @pytest.mark.parametrize("seed", range(3))
 def test_map_is_the_h_score_of_every_pixel(seed):
-    X, Y = make_dense_task(seed)
+    X, Y = make_pixelwise_task(seed)
     score, score_map = pixelwise_h_score(X, Y, random_state=0)
     expected = pixelwise_reference(X, Y)
     np.testing.assert_allclose(score_map, expected, rtol=1e-10, atol=1e-12)
@@ -44,7 +44,7 @@ def test_map_is_the_h_score_of_every_pixel(seed):
 
 
 def test_kmeans_palette_recovers_well_separated_colours():
-    X, Y = make_dense_task(3, n_values=3)
+    X, Y = make_pixelwise_task(3, n_values=3)
     rng = np.random.default_rng(0)
     blurred = 10.0 * Y + 0.01 * rng.standard_normal(Y.shape)  # three tight colours
     _, score_map = pixelwise_h_score(X, blurred, n_colors=3, random_state=0)
@@ -78,7 +78,7 @@ def block_means(Y, pool):
 
 @pytest.mark.parametrize("pool", [(2, 2), (2, 3), 3, (5, 1)])
 def test_pooling_scores_the_mean_colour_of_each_block(pool):
-    X, Y = make_dense_task(5, shape=(5, 7), n_values=2)
+    X, Y = make_pixelwise_task(5, shape=(5, 7), n_values=2)
     pair = (pool, pool) if isinstance(pool, int) else pool
     means = block_means(Y.astype(float), pair)
     score, score_map = pixelwise_h_score(X, Y, pool=pool, n_colors=40, random_state=0)
@@ -91,7 +91,7 @@ def test_pooling_scores_the_mean_colour_of_each_block(pool):
 
 
 def test_pixels_of_a_single_colour_score_zero():
-    X, Y = make_dense_task(6)
+    X, Y = make_pixelwise_task(6)
     Y[:, 0, :] = 3  # the top row never changes
     _, score_map = pixelwise_h_score(X, Y, random_state=0)
     assert np.all(score_map[0] == 0.0)
@@ -100,7 +100,7 @@ def test_pixels_of_a_single_colour_score_zero():
 
 
 def test_channels_are_colour_coordinates():
-    X, Y = make_dense_task(7, n_values=3)
+    X, Y = make_pixelwise_task(7, n_values=3)
     rgb = np.stack([Y, 2 * Y, -Y], axis=-1)
     _, grey_map = pixelwise_h_score(X, Y, random_state=0)
     _, rgb_map = pixelwise_h_score(X, rgb, random_state=0)
@@ -111,7 +111,7 @@ def test_random_state_makes_the_palette_reproducible(monkeypatch):
     rng = np.random.default_rng(8)
     X = rng.standard_normal((300, 4))
     Y = X[:, :1, None] * rng.standard_normal((1, 3, 3)) + rng.random((300, 3, 3))
-    monkeypatch.setattr(dense_module, "_MAX_FIT_PIXELS", 500)  # subsample pixels
+    monkeypatch.setattr(pixelwise_module, "_MAX_FIT_PIXELS", 500)  # subsample pixels
     first = pixelwise_h_score(X, Y, random_state=1)
     again = pixelwise_h_score(X, Y, random_state=1)
     assert first[0] == again[0]
@@ -119,15 +119,15 @@ def test_random_state_makes_the_palette_reproducible(monkeypatch):
 
 
 def test_chunks_of_target_images_give_the_same_map(monkeypatch):
-    X, Y = make_dense_task(9)
+    X, Y = make_pixelwise_task(9)
     _, whole = pixelwise_h_score(X, Y, random_state=0)
-    monkeypatch.setattr(dense_module, "_CHUNK_BYTES", 8 * 20 * 70)  # 70 images
+    monkeypatch.setattr(pixelwise_module, "CHUNK_BYTES", 8 * 20 * 70)  # 70 images
     _, chunked = pixelwise_h_score(X, Y, random_state=0)
     np.testing.assert_array_equal(whole, chunked)
 
 
 def test_float32_and_float64_features_agree():
-    X, Y = make_dense_task(10)
+    X, Y = make_pixelwise_task(10)
     X32 = X.astype(np.float32)
     _, map32 = pixelwise_h_score(X32, Y, random_state=0)
     _, map64 = pixelwise_h_score(X32.astype(np.float64), Y, random_state=0)
@@ -138,7 +138,7 @@ def test_float32_and_float64_features_agree():
 
 
 def test_shrinkage_is_that_of_the_h_score():
-    X, Y = make_dense_task(11, shape=(2, 2))
+    X, Y = make_pixelwise_task(11, shape=(2, 2))
     _, score_map = pixelwise_h_score(X, Y, shrinkage="oas", random_state=0)
     expected = [h_score(X, Y[:, i, j], shrinkage="oas") for i in (0, 1) for j in (0, 1)]
     np.testing.assert_allclose(score_map.ravel(), expected, rtol=1e-10)
@@ -158,7 +158,7 @@ def test_few_samples_warn_as_the_h_score_does():
 @pytest.mark.parametrize("offset", [2**63, -(2**62)])
 def test_integer_targets_beyond_float64_precision_keep_their_colours(offset):
     # 2**63 + {0, 1, 2, 3} are one float64; shifted to start at 0 they are not.
-    X, Y = make_dense_task(5, n_samples=100)
+    X, Y = make_pixelwise_task(5, n_samples=100)
     dtype = np.uint64 if offset > 0 else np.int64
     shifted = Y.astype(dtype) + dtype(offset)
     expected = pixelwise_h_score(X, Y, random_state=0)[1]

@@ -20,9 +20,9 @@ def close_figures():
     plt.close("all")
 
 
-def test_importing_the_dense_plot_does_not_import_matplotlib():
+def test_importing_the_pixelwise_plot_does_not_import_matplotlib():
     code = (
-        "import sys, sktransfer, sktransfer.plotting._dense; "
+        "import sys, sktransfer, sktransfer.plotting._pixelwise; "
         "print('matplotlib' in sys.modules)"
     )
     result = subprocess.run(

@@ -20,8 +20,8 @@ import scipy.linalg
 import scipy.sparse as sp
 from sklearn.utils import gen_batches
 
-from sktransfer._statistics import (
-    _CHUNK_BYTES,
+from sktransfer._engine._chunks import CHUNK_BYTES
+from sktransfer._engine._moments import (
     _FLOAT64_EPS,
     PrecisionError,
     SufficientStatistics,
@@ -42,7 +42,7 @@ class DualStatistics(_ClassMoments):
     """Moments of wide features and their classes, in kernel form.
 
     Built by :meth:`from_data`; read like
-    :class:`~sktransfer._statistics.SufficientStatistics` by the metrics that
+    :class:`~sktransfer._engine.SufficientStatistics` by the metrics that
     have a dual form, which ask for :meth:`sample_axes` instead of a spectrum
     of the ``k x k`` scatter.
 
@@ -60,7 +60,7 @@ class DualStatistics(_ClassMoments):
     codes : ndarray of shape (n_samples, n_tasks)
         Class codes of each label vector.
     class_counts, class_deviations, n_classes
-        As in :class:`~sktransfer._statistics.SufficientStatistics`.
+        As in :class:`~sktransfer._engine.SufficientStatistics`.
     fourth : float
         ``sum_i ||y_i||^4``, for the Ledoit-Wolf shrinkage.
     eps : float
@@ -349,7 +349,7 @@ def _deflated_kernel(X, mean, scale, route):
         reflected = _reflect(_reflect(kernel, axis=0), axis=1)
         return (reflected[1:, 1:] + reflected[1:, 1:].T) / 2
     # QR of Y^T H by chunks of feature columns: [R; Y_chunk^T H] re-triangularised.
-    chunk = max(_CHUNK_BYTES // (8 * m), m)
+    chunk = max(CHUNK_BYTES // (8 * m), m)
     factor = None
     for columns in gen_batches(k, chunk):
         block = X[:, columns]
@@ -370,7 +370,7 @@ def statistics_of(
 
     Statistics that will be merged (streaming, Dask) are built with an explicit
     primal ``route`` instead; see
-    :meth:`~sktransfer._statistics.SufficientStatistics.from_data`.
+    :meth:`~sktransfer._engine.SufficientStatistics.from_data`.
     """
     if route is None and X.shape[0] < X.shape[1]:
         return DualStatistics.from_data(X, codes, tuple(n_classes), name=name)
