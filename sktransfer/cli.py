@@ -43,16 +43,6 @@ _NUMBER = "number"
 # The demo's curriculum leaves the digit out: it determines every other task,
 # so it would be the root of a star with every edge at the best score.
 _DEMO_EXCLUDED = ("digit",)
-# What a score of the label metrics means, by metric and normalisation.
-_MEANINGS = {
-    ("neg_conditional_entropy", False): (
-        "-H(target | source) in nats, 0 when the source determines the target"
-    ),
-    ("neg_conditional_entropy", True): (
-        "1 - H(target | source) / H(target), the share of the target's entropy "
-        "the source explains"
-    ),
-}
 
 
 def probe_accuracy(F_train, y_train, F_test, y_test, random_state=0):
@@ -477,7 +467,9 @@ def _build_curriculum(names, columns, *, metric, normalize, threshold, root, n_j
 def _scores_title(metric, normalize):
     """One line that names the metric of a matrix or a tree, and its scale."""
     normalised = " (normalised)" if normalize else ""
-    meaning = _MEANINGS.get((metric, normalize), get_metric(metric).description)
+    found = get_metric(metric)
+    meaning = found.normalized_meaning if normalize else found.meaning
+    meaning = meaning or found.description
     return f"Scores by {metric}{normalised}: {meaning}"
 
 

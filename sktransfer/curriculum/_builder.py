@@ -20,8 +20,9 @@ from sktransfer.curriculum._graph import (
     spanning_forest,
     transfer_graph,
 )
-from sktransfer.curriculum._matrix import check_metric, label_entropies, score_tasks
+from sktransfer.curriculum._matrix import check_metric, score_tasks
 from sktransfer.curriculum._tasks import check_task_table, task_names_of
+from sktransfer.metrics import label_entropies
 
 
 class CurriculumBuilder(BaseEstimator):

@@ -14,32 +14,29 @@ from sklearn.base import clone
 from sklearn.utils.parallel import delayed
 
 from sktransfer._compat import HasMethods, validate_params
-from sktransfer._engine import (
-    conditional_entropy_of_table,
-    contingency_table,
-    entropy,
-    statistics_of,
-)
+from sktransfer._engine import statistics_of
 from sktransfer._parallel import run
 from sktransfer._progress import tracked
 from sktransfer._validation import check_features
 from sktransfer.curriculum._tasks import check_task_table
-from sktransfer.metrics import get_metric, get_scorer_names
-
-# H-score metrics, whose score for a target with C classes is at most C - 1.
-_H_SCORE_METRICS = ("h_score", "regularized_h_score")
+from sktransfer.metrics import (
+    get_metric,
+    get_scorer_names,
+    resolve_metric,
+)
 
 
 def check_metric(metric, *, X=None, encoder=None, features=None, normalize=False):
     """The registered metric of a name, checked against the inputs given for it."""
-    found = get_metric(metric)
-    if found.input == "probabilities":
-        raise ValueError(
-            f"metric {metric!r} reads the class probabilities of a source model, "
-            "which tasks given by their labels do not have; use a metric of labels "
-            f"({', '.join(get_scorer_names('labels'))}) or of features "
+    found = resolve_metric(
+        metric,
+        ("labels", "features"),
+        hint=(
+            "tasks given by their labels have no source model; use a metric of "
+            f"labels ({', '.join(get_scorer_names('labels'))}) or of features "
             f"({', '.join(get_scorer_names('features'))})"
-        )
+        ),
+    )
     if found.input == "labels":
         given = [
             name
@@ -64,11 +61,16 @@ def check_metric(metric, *, X=None, encoder=None, features=None, normalize=False
             "features were given together with X or encoder; pass either features "
             "(one matrix per source task) or X with an encoder, not both"
         )
-    if normalize and metric not in (*_H_SCORE_METRICS, "neg_conditional_entropy"):
+    if normalize and found.normalize is None:
+        known = [
+            name
+            for name in get_scorer_names()
+            if get_metric(name).normalize is not None
+        ]
         raise ValueError(
             f"normalize=True needs the optimal score of each target task, which is "
-            f"known for {', '.join((*_H_SCORE_METRICS, 'neg_conditional_entropy'))} "
-            f"but not for metric {metric!r}; pass normalize=False"
+            f"known for {', '.join(known)} but not for metric {found.name!r}; pass "
+            "normalize=False"
         )
     return found
 
@@ -226,58 +228,15 @@ def transferability_matrix(
 
 def score_tasks(metric, tasks, *, X, encoder, features, normalize, n_jobs):
     """The transferability matrix of encoded tasks for a checked metric."""
-    if metric.input == "labels":
-        if metric.name == "neg_conditional_entropy":
-            entropies = conditional_entropy_matrix(tasks.codes, tasks.n_classes)
-            matrix = 0.0 - entropies  # not -0.0
-        else:
-            matrix = _pairwise_label_scores(metric, tasks.codes)
-    else:
+    if metric.input != "labels":
         matrix = _feature_scores(metric, tasks, X, encoder, features, n_jobs)
+    elif metric.task_matrix is not None:
+        matrix = metric.task_matrix(tasks.codes, tasks.n_classes)
+    else:
+        matrix = _pairwise_label_scores(metric, tasks.codes)
     if not normalize:
         return matrix
-    if metric.name == "neg_conditional_entropy":
-        return 1.0 + matrix / label_entropies(tasks.codes, tasks.n_classes)
-    return matrix / (np.asarray(tasks.n_classes, dtype=np.float64) - 1.0)
-
-
-def conditional_entropy_matrix(codes, n_classes):
-    """``H[i, j] = H(task j | task i)`` in nats, from encoded tasks.
-
-    Parameters
-    ----------
-    codes : ndarray of shape (n_samples, n_tasks), dtype intp
-        Class codes, column ``j`` in ``range(n_classes[j])``.
-    n_classes : sequence of int
-        Number of classes of each task.
-
-    Returns
-    -------
-    entropies : ndarray of shape (n_tasks, n_tasks)
-    """
-    n_samples, n_tasks = codes.shape
-    entropies = np.zeros((n_tasks, n_tasks))
-    pairs = itertools.combinations(range(n_tasks), 2)
-    n_pairs = n_tasks * (n_tasks - 1) // 2
-    for i, j in tracked(pairs, n_pairs, "task pairs"):
-        # table[a, b]: samples of class a of task i and class b of task j.
-        table = contingency_table(codes[:, j], codes[:, i], n_classes[j], n_classes[i])
-        entropies[i, j] = conditional_entropy_of_table(table, n_samples)
-        entropies[j, i] = conditional_entropy_of_table(
-            table, n_samples, given="columns"
-        )
-    return entropies
-
-
-def label_entropies(codes, n_classes):
-    """The entropy H(Y_j) of each task in nats: its hardness (Tran et al. 2019)."""
-    n_samples = codes.shape[0]
-    return np.array(
-        [
-            entropy(np.bincount(codes[:, j], minlength=c), n_samples)
-            for j, c in enumerate(n_classes)
-        ]
-    )
+    return metric.normalize(matrix, tasks.codes, tasks.n_classes)
 
 
 def _pairwise_label_scores(metric, codes):

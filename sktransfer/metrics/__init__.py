@@ -14,6 +14,9 @@ from sktransfer.metrics._entropy import (
     soft_conditional_entropy,
     task_hardness,
 )
+from sktransfer.metrics._entropy import (
+    label_entropies as label_entropies,  # for curriculum
+)
 from sktransfer.metrics._gbc import GBCScorer, gbc_score
 from sktransfer.metrics._hscore import h_score
 from sktransfer.metrics._leep import LEEPScorer, NLEEPScorer, leep_score, nleep_score
@@ -32,6 +35,10 @@ from sktransfer.metrics._registry import (
     get_scorer,
     get_scorer_names,
     register_metric,
+    unregister_metric,
+)
+from sktransfer.metrics._registry import (
+    resolve_metric as resolve_metric,  # for selection and curriculum
 )
 from sktransfer.metrics._scorer import ConditionalEntropyScorer, HScoreScorer
 from sktransfer.metrics._streaming import (
@@ -71,6 +78,7 @@ __all__ = [
     "optimal_h_score",
     "pixelwise_h_score",
     "register_metric",
+    "unregister_metric",
     "score_combinations",
     "soft_conditional_entropy",
     "task_hardness",

@@ -23,8 +23,7 @@ from sktransfer._validation import (
 )
 from sktransfer.exceptions import FewSamplesWarning
 from sktransfer.metrics._hscore import _FEW_SAMPLES_RATIO, h_score_from_statistics
-from sktransfer.metrics._optimal import normalized_h_score_from_statistics
-from sktransfer.metrics._registry import Metric, get_metric
+from sktransfer.metrics._registry import Metric, resolve_metric
 
 # The fast path's relative error grows like m eps / lambda_min(Gamma) for the
 # whitened joint Gram matrix Gamma of m blocks; beyond this bound a combination
@@ -193,14 +192,16 @@ def combination_scores(blocks, y, *, metric, max_order, n_jobs, names=None):
             )
     classes, codes = encode_labels(y, n_samples=n_samples, allow_2d=True)
     check_two_classes(classes, "scoring features needs at least two classes")
-    metric = _resolve_metric(metric)
+    metric = resolve_metric(
+        metric,
+        "features",
+        hint="combinations of feature blocks need a metric of features, such as "
+        "'h_score'",
+    )
     n_classes = [c.size for c in classes]
     combinations = candidate_combinations(len(blocks), max_order)
-    # The normalised H-score is the plain one over n_classes - 1: the same path.
-    plain = metric.statistics in (
-        h_score_from_statistics,
-        normalized_h_score_from_statistics,
-    )
+    # Functions of the plain H-score share each block's whitening.
+    plain = metric.from_h_score is not None
     if plain:
         _warn_if_few_samples(blocks, combinations, n_samples, max(n_classes))
 
@@ -226,39 +227,12 @@ def combination_scores(blocks, y, *, metric, max_order, n_jobs, names=None):
         )
         if plain:
             scores = _h_score_combinations(stats, combinations, parallel)
-            if metric.statistics is normalized_h_score_from_statistics:
-                best = np.asarray(n_classes, dtype=np.float64) - 1.0
-                scores = {c: np.minimum(s / best, 1.0) for c, s in scores.items()}
+            scores = {c: metric.from_h_score(s, n_classes) for c, s in scores.items()}
             return _unpack(scores, y)
         scores = parallel(
             delayed(_score_selection)(metric.statistics, stats, c) for c in combinations
         )
     return _unpack(dict(zip(combinations, scores, strict=True)), y)
-
-
-def _resolve_metric(metric):
-    if isinstance(metric, Metric):
-        resolved = metric
-    elif isinstance(metric, str):
-        try:
-            resolved = get_metric(metric)
-        except ValueError as exc:
-            raise ValueError(f"metric: {exc}") from None
-    else:
-        return Metric(
-            name=getattr(metric, "__name__", "metric"),
-            input="features",
-            score=metric,
-            scorer=lambda: None,
-            description="a callable metric(X, y)",
-        )
-    if resolved.input != "features":
-        raise ValueError(
-            f"metric {resolved.name!r} reads source {resolved.input}, not "
-            "features; combinations of feature blocks need a metric of features, "
-            "such as 'h_score'"
-        )
-    return resolved
 
 
 def _warn_if_few_samples(blocks, combinations, n_samples, n_classes):

@@ -6,6 +6,7 @@ The soft conditional entropy reads a source's class probabilities instead of its
 labels, through a soft contingency table (sums of probabilities, not counts).
 """
 
+import itertools
 from numbers import Real
 
 import numpy as np
@@ -25,6 +26,7 @@ from sktransfer._engine import (
     reduce_blocks,
     soft_contingency_table,
 )
+from sktransfer._progress import tracked
 from sktransfer._validation import (
     check_paired_labels,
     check_two_classes,
@@ -220,6 +222,45 @@ def conditional_entropy_seen(accumulator):
         accumulator, "the conditional entropy needs at least two classes"
     )
     return conditional_entropy_of_table(accumulator.table_, accumulator.n_samples_seen_)
+
+
+def conditional_entropy_matrix(codes, n_classes):
+    """``H[i, j] = H(task j | task i)`` in nats, from encoded tasks.
+
+    Parameters
+    ----------
+    codes : ndarray of shape (n_samples, n_tasks), dtype intp
+        Class codes, column ``j`` in ``range(n_classes[j])``.
+    n_classes : sequence of int
+        Number of classes of each task.
+
+    Returns
+    -------
+    entropies : ndarray of shape (n_tasks, n_tasks)
+    """
+    n_samples, n_tasks = codes.shape
+    entropies = np.zeros((n_tasks, n_tasks))
+    pairs = itertools.combinations(range(n_tasks), 2)
+    n_pairs = n_tasks * (n_tasks - 1) // 2
+    for i, j in tracked(pairs, n_pairs, "task pairs"):
+        # table[a, b]: samples of class a of task i and class b of task j.
+        table = contingency_table(codes[:, j], codes[:, i], n_classes[j], n_classes[i])
+        entropies[i, j] = conditional_entropy_of_table(table, n_samples)
+        entropies[j, i] = conditional_entropy_of_table(
+            table, n_samples, given="columns"
+        )
+    return entropies
+
+
+def label_entropies(codes, n_classes):
+    """The entropy H(Y_j) of each task in nats: its hardness (Tran et al. 2019)."""
+    n_samples = codes.shape[0]
+    return np.array(
+        [
+            entropy(np.bincount(codes[:, j], minlength=c), n_samples)
+            for j, c in enumerate(n_classes)
+        ]
+    )
 
 
 def _target_codes(y, n_rows, metric, rows="source_proba"):

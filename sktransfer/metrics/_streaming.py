@@ -19,54 +19,38 @@ from sktransfer._engine import (
     in_base,
 )
 from sktransfer.metrics._entropy import _BASE_CONSTRAINT, conditional_entropy_seen
-from sktransfer.metrics._gbc import gbc_from_moments
-from sktransfer.metrics._registry import get_metric
+from sktransfer.metrics._registry import resolve_metric
 
-# GBC reads per-class variances, which an accumulator gathers besides the
-# engine's statistics only when built for GBC: they cost another look at each
-# chunk, most of the time of a streamed H-score.
-_GBC_METRICS = {"gbc": "diagonal", "gbc_spherical": "spherical"}
-
-# Why a registered metric has no streaming form.
-_CANNOT_STREAM = {
-    "nleep": (
-        "it fits a Gaussian mixture model to the features, which is not a "
-        "function of mergeable statistics"
-    ),
-    "transrate": (
-        "it needs the second moments of each class, which the statistics "
-        "engine does not keep"
-    ),
-    "leep": (
-        "each sample's term log sum_z P(y_i|z) theta_iz needs P(y|z) of the whole "
-        "data, so it is not a function of statistics gathered in one pass; "
-        "call leep_score on the data instead"
-    ),
+# The accumulator of each input kind, for the error of a metric of another.
+_ACCUMULATORS = {
+    "features": "FeatureStatistics",
+    "labels": "LabelStatistics",
+    "probabilities": "ProbabilityStatistics",
 }
 
 
-def _streaming_metric(metric, input, accumulator):
-    """The registered metric ``metric`` of ``input`` kind, or a clear error."""
+def _streaming_metric(metric, input):
+    """The registered metric ``metric`` of ``input`` kind that streams."""
+    accumulator = _ACCUMULATORS[input]
     validate_parameter_constraints(
         {"metric": [str]}, {"metric": metric}, caller_name=f"{accumulator}.score"
     )
-    found = get_metric(metric)
-    if found.name in _CANNOT_STREAM:
-        raise ValueError(
-            f"metric {metric!r} cannot be computed by streaming: "
-            f"{_CANNOT_STREAM[found.name]}"
+    found = resolve_metric(metric)
+    if not found.streams:
+        reason = found.cannot_stream or (
+            "it is not a function of the statistics engine's state"
         )
-    if found.input != input:
-        other = {
-            "features": "FeatureStatistics",
-            "labels": "LabelStatistics",
-            "probabilities": "ProbabilityStatistics",
-        }[found.input]
         raise ValueError(
-            f"metric {metric!r} reads source {found.input}, which {accumulator} "
-            f"does not accumulate; use {other}"
+            f"metric {found.name!r} cannot be computed by streaming: {reason}"
         )
-    return found
+    return resolve_metric(
+        found,
+        input,
+        hint={
+            kind: f"{accumulator} does not accumulate them; use {other}"
+            for kind, other in _ACCUMULATORS.items()
+        },
+    )
 
 
 class FeatureStatistics(FeatureAccumulator):
@@ -164,11 +148,19 @@ class FeatureStatistics(FeatureAccumulator):
         return super().partial_fit(X, y)
 
     def _keeps_class_moments(self):
-        return self.metric in _GBC_METRICS
+        found = self._metric()
+        return found is not None and found.class_moments is not None
 
     def _default_route(self, float32):
-        # LogME never takes the float32 route.
-        return "gram32" if float32 and self.metric != "logme" else "gram64"
+        found = self._metric()
+        gram32 = found is None or found.gram32
+        return "gram32" if float32 and gram32 else "gram64"
+
+    def _metric(self):
+        try:
+            return resolve_metric(self.metric, "features")
+        except ValueError:
+            return None  # score() names the problem
 
     def merge(self, other):
         """The accumulator of the samples of two accumulators, for parallel chunks.
@@ -191,34 +183,29 @@ class FeatureStatistics(FeatureAccumulator):
         Parameters
         ----------
         metric : str, default=None
-            A registered feature metric with a statistics path: ``"h_score"``,
-            ``"regularized_h_score"`` or ``"logme"``. None uses :attr:`metric`.
+            A registered feature metric that streams: one whose
+            :class:`Metric` record has a ``statistics`` path (``"h_score"``,
+            ``"regularized_h_score"``, ``"logme"``) or a ``class_moments`` path
+            (``"gbc"``, from an accumulator built for it). None uses
+            :attr:`metric`.
 
         Returns
         -------
         score : float
             Greater is better.
         """
-        found = _streaming_metric(
-            self.metric if metric is None else metric, "features", "FeatureStatistics"
-        )
-        if found.name in _GBC_METRICS:
+        found = _streaming_metric(self.metric if metric is None else metric, "features")
+        if found.class_moments is not None:
             check_fitted(self)
             if not hasattr(self, "class_moments_"):
                 raise ValueError(
                     f"metric {found.name!r} needs the variances of each class, "
-                    "which an accumulator gathers only when its metric is "
-                    "'gbc' or 'gbc_spherical' (they cost a second look at each "
-                    f"chunk); use FeatureStatistics(metric={found.name!r})"
+                    "which an accumulator gathers only when built for a metric "
+                    "that reads them (they cost a second look at each chunk); "
+                    f"use FeatureStatistics(metric={found.name!r})"
                 )
             check_classes_seen(self, f"{found.name} needs at least two classes")
-            gaussian = _GBC_METRICS[found.name]
-            return float(gbc_from_moments(self.class_moments_, gaussian))
-        if found.statistics is None:
-            raise ValueError(
-                f"metric {found.name!r} cannot be computed by streaming: it is not "
-                "a function of the statistics engine's moments"
-            )
+            return float(found.class_moments(self.class_moments_))
         check_fitted(self)
         check_classes_seen(self, f"{found.name} needs at least two classes")
         return float(found.statistics(self.statistics_)[0])
@@ -328,10 +315,8 @@ class LabelStatistics(LabelAccumulator):
         score : float
             The negative conditional entropy, in nats.
         """
-        _streaming_metric(
-            self.metric if metric is None else metric, "labels", "LabelStatistics"
-        )
-        return 0.0 - self.conditional_entropy()
+        found = _streaming_metric(self.metric if metric is None else metric, "labels")
+        return found.table(self)
 
 
 class ProbabilityStatistics(ProbabilityAccumulator):
@@ -447,12 +432,10 @@ class ProbabilityStatistics(ProbabilityAccumulator):
         score : float
             The negative soft conditional entropy, in nats.
         """
-        _streaming_metric(
-            self.metric if metric is None else metric,
-            "probabilities",
-            "ProbabilityStatistics",
+        found = _streaming_metric(
+            self.metric if metric is None else metric, "probabilities"
         )
-        return 0.0 - self.soft_conditional_entropy()
+        return found.table(self)
 
 
 def _in_base(nats, base):

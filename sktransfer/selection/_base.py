@@ -17,6 +17,7 @@ from sklearn.utils.validation import check_is_fitted
 from sktransfer._compat import Interval, output_container
 from sktransfer._parallel import threaded
 from sktransfer._validation import encode_labels, label_array, label_value
+from sktransfer.metrics import resolve_metric
 from sktransfer.selection._candidates import (
     SEPARATOR,
     check_n_select,
@@ -24,7 +25,6 @@ from sktransfer.selection._candidates import (
     check_outputs,
     combinations,
     ranking_table,
-    resolve_metric,
     score_outputs,
 )
 
@@ -76,7 +76,11 @@ class CandidateRankingMixin:
 
     def _metric(self):
         """The registered metric named by ``scoring``; None for a callable."""
-        return None if callable(self.scoring) else resolve_metric(self.scoring)
+        return (
+            None
+            if callable(self.scoring)
+            else resolve_metric(self.scoring, argument="scoring")
+        )
 
     def _rank(self, names, outputs, y, metric, *, candidate, X):
         """Score every candidate of the named sources and rank them.

@@ -14,7 +14,7 @@ from sktransfer._engine import probability_chunks
 from sktransfer._limits import candidate_combinations
 from sktransfer._parallel import threaded
 from sktransfer._validation import check_features, encode_labels
-from sktransfer.metrics import combination_scores, get_metric, get_scorer_names
+from sktransfer.metrics import combination_scores
 
 # Joins the names of the sources of a combination: "resnet+vit".
 SEPARATOR = "+"
@@ -23,17 +23,6 @@ _KINDS = {
     "labels": "predicted labels",
     "probabilities": "class probabilities",
 }
-
-
-def resolve_metric(scoring):
-    """The registered metric a scoring name refers to, with a clear error."""
-    try:
-        return get_metric(scoring)
-    except ValueError:
-        raise ValueError(
-            f"scoring={scoring!r} is not a registered metric; use one of "
-            f"{', '.join(get_scorer_names())}, or pass a callable"
-        ) from None
 
 
 def check_names(names, *, argument):
@@ -141,7 +130,7 @@ def score_outputs(outputs, names, y, metric, max_order, n_jobs):
         tasks = (_joint_labels([codes[g] for g in c]) for c in candidates)
     else:
         tasks = (outputs[c[0]] for c in candidates)
-    scores = threaded((delayed(metric.score)(output, y) for output in tasks), n_jobs)
+    scores = threaded((delayed(metric.evaluate)(output, y) for output in tasks), n_jobs)
     return dict(zip(candidates, map(float, scores), strict=True))
 
 

@@ -5,12 +5,12 @@ from numbers import Integral
 from sktransfer._compat import Interval, validate_params
 from sktransfer._limits import check_candidates
 from sktransfer._optional import import_optional
+from sktransfer.metrics import resolve_metric
 from sktransfer.selection._base import check_target
 from sktransfer.selection._candidates import (
     check_names,
     check_outputs,
     ranking_table,
-    resolve_metric,
     score_callable,
     score_outputs,
 )
@@ -127,7 +127,7 @@ def rank_sources(
     if callable(scoring):
         scores = score_callable(scoring, outputs, y, max_order, n_jobs)
     else:
-        metric = resolve_metric(scoring)
+        metric = resolve_metric(scoring, argument="scoring")
         outputs = check_outputs(outputs, names, metric.input, y.shape[0])
         scores = score_outputs(outputs, names, y, metric, max_order, n_jobs)
     table, _ = ranking_table(names, scores)

@@ -211,7 +211,9 @@ def test_precomputed_refuses_what_it_would_ignore():
 
 def test_a_metric_giving_non_finite_scores_is_reported(monkeypatch):
     nce = get_metric("neg_conditional_entropy")
-    broken = dataclasses.replace(nce, name="broken", score=lambda z, y: -np.inf)
+    broken = dataclasses.replace(
+        nce, name="broken", score=lambda z, y: -np.inf, task_matrix=None
+    )
     monkeypatch.setitem(_METRICS, "broken", broken)
     with pytest.raises(ValueError, match="from 'odd' to 'odd' as -inf"):
         CurriculumBuilder(metric="broken", task_names=NAMES).fit(nested_tasks())

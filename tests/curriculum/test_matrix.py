@@ -125,7 +125,8 @@ def test_columns_of_different_label_kinds_and_a_dataframe():
 
 def test_any_registered_label_metric_is_scored_pair_by_pair(monkeypatch):
     nce = get_metric("neg_conditional_entropy")
-    monkeypatch.setitem(_METRICS, "nce_copy", dataclasses.replace(nce, name="nce_copy"))
+    copy = dataclasses.replace(nce, name="nce_copy", normalize=None)
+    monkeypatch.setitem(_METRICS, "nce_copy", copy)
     Y = related_tasks(3)
     np.testing.assert_allclose(
         transferability_matrix(Y, metric="nce_copy"),
@@ -285,6 +286,7 @@ def test_features_must_come_one_per_task_with_one_row_per_sample():
 
 def test_normalize_is_refused_where_the_optimum_is_unknown(monkeypatch):
     nce = get_metric("neg_conditional_entropy")
-    monkeypatch.setitem(_METRICS, "nce_copy", dataclasses.replace(nce, name="nce_copy"))
+    copy = dataclasses.replace(nce, name="nce_copy", normalize=None)
+    monkeypatch.setitem(_METRICS, "nce_copy", copy)
     with pytest.raises(ValueError, match="normalize=True needs the optimal score"):
         transferability_matrix(related_tasks(0), metric="nce_copy", normalize=True)

@@ -159,3 +159,137 @@ def test_normalized_h_score_of_combinations_equals_that_of_the_concatenation():
         [h_score(X[:, :40], y) / 9, h_score(X[:, :40], y % 2) / 1],
         rtol=1e-9,
     )
+
+
+# A toy metric, registered in one place: twice the H-score, with a statistics
+# path, the optimum 2 (n_classes - 1) for normalize=True and the H-score's
+# combinations. Every consumer must take it from its record alone.
+def _toy_metric():
+    from sktransfer.metrics._hscore import h_score_from_statistics
+
+    def toy_score(X, y):
+        return 2.0 * h_score(X, y)
+
+    def toy_scorer():
+        def scorer(estimator, X, y):
+            return 2.0 * HScoreScorer()(estimator, X, y)
+
+        return scorer
+
+    return Metric(
+        name="toy_twice_h_score",
+        input="features",
+        score=toy_score,
+        scorer=toy_scorer,
+        description="twice the H-score (a test's toy)",
+        statistics=lambda stats: 2.0 * h_score_from_statistics(stats),
+        from_h_score=lambda scores, n_classes: 2.0 * scores,
+        normalize=lambda scores, codes, n_classes: (
+            scores / (2.0 * (np.asarray(n_classes, dtype=np.float64) - 1.0))
+        ),
+    )
+
+
+@pytest.fixture
+def toy():
+    from sktransfer.metrics import unregister_metric
+
+    metric = register_metric(_toy_metric())
+    try:
+        yield metric.name
+    finally:
+        unregister_metric(metric.name)
+    assert metric.name not in get_scorer_names()
+
+
+def _toy_data():
+    rng = np.random.default_rng(13)
+    y = rng.integers(0, 3, 200)
+    signal = rng.standard_normal((200, 4)) + np.eye(3, 4)[y]
+    noise = rng.standard_normal((200, 3))
+    return {"signal": signal, "noise": noise}, y
+
+
+def test_a_registered_toy_metric_ranks_sources_and_combinations(toy):
+    from sktransfer.selection import rank_sources
+
+    features, y = _toy_data()
+    for max_order in (1, 2):
+        table = rank_sources(features, y, scoring=toy, max_order=max_order)
+        plain = rank_sources(features, y, scoring="h_score", max_order=max_order)
+        assert list(table["source"]) == list(plain["source"])
+        np.testing.assert_allclose(table["score"], 2.0 * plain["score"], rtol=1e-12)
+
+
+def test_a_registered_toy_metric_normalises_by_its_optimum(toy):
+    from sktransfer.curriculum import transferability_matrix
+
+    features, y = _toy_data()
+    Y = np.column_stack([y, y % 2])
+    sources = [features["signal"], features["noise"]]
+    toy_matrix = transferability_matrix(Y, features=sources, metric=toy, normalize=True)
+    plain = transferability_matrix(
+        Y, features=sources, metric="h_score", normalize=True
+    )
+    np.testing.assert_allclose(toy_matrix, plain, rtol=1e-12)
+
+
+def test_a_registered_toy_metric_streams(toy):
+    from sktransfer.metrics import FeatureStatistics
+
+    features, y = _toy_data()
+    X = features["signal"]
+    stats = FeatureStatistics(metric=toy)
+    for start in range(0, 200, 64):
+        stats.partial_fit(X[start : start + 64], y[start : start + 64])
+    assert stats.score() == pytest.approx(2.0 * h_score(X, y), rel=1e-10)
+
+
+def test_a_registered_toy_metric_reads_dask_arrays(toy):
+    da = pytest.importorskip("dask.array")
+    features, y = _toy_data()
+    X = features["signal"]
+    score = get_metric(toy).evaluate(
+        da.from_array(X, chunks=(50, 4)), da.from_array(y, chunks=50)
+    )
+    assert score == pytest.approx(2.0 * h_score(X, y), rel=1e-10)
+
+
+def test_a_registered_toy_metric_is_a_command_line_choice(toy, tmp_path, capsys):
+    import json
+
+    from sktransfer.cli import main
+
+    features, y = _toy_data()
+    paths = []
+    for name, X in features.items():
+        paths.append(str(tmp_path / f"{name}.npy"))
+        np.save(paths[-1], X)
+    np.save(tmp_path / "y.npy", y)
+    argv = ["rank", *paths, "--labels", str(tmp_path / "y.npy"), "--format", "json"]
+    assert main([*argv, "--metric", toy]) == 0
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    assert main([*argv, "--metric", "h_score"]) == 0
+    plain = json.loads(capsys.readouterr().out)["rows"]
+    assert [row["source"] for row in rows] == [row["source"] for row in plain]
+    np.testing.assert_allclose(
+        [row["score"] for row in rows],
+        [2.0 * row["score"] for row in plain],
+        rtol=1e-12,
+    )
+
+
+def test_registering_a_streaming_path_of_the_wrong_input_kind_is_refused():
+    nce = get_metric("neg_conditional_entropy")
+    with pytest.raises(ValueError, match="cannot stream from; give it table"):
+        register_metric(
+            Metric(
+                "x",
+                "labels",
+                score=len,
+                scorer=object,
+                description="",
+                statistics=nce.table,
+            )
+        )
+    assert "x" not in get_scorer_names()

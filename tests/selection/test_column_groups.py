@@ -138,7 +138,10 @@ def test_in_a_pipeline(digits):
             {"groups": [("a", [0]), ("b", [1])], "n_select": 4, "max_order": 2},
             r"candidates, 3 \(2 sources with max_order=2\)",
         ),
-        ({"scoring": "nope"}, "scoring='nope' is not a registered metric; use one of"),
+        (
+            {"scoring": "nope"},
+            "scoring: unknown metric 'nope'; the registered metrics are",
+        ),
         ({"scoring": "neg_conditional_entropy"}, "column groups are features"),
         ({"groups": [("a", [99])]}, r"column indices \[99\] outside X's 64 columns"),
         ({"groups": [("a", slice(3, 3))]}, "group 'a' selects no column"),

@@ -103,7 +103,7 @@ def test_a_callable_scores_outputs_and_their_concatenation():
         ({"a+b": np.eye(2)}, [0, 1], {}, "contains '\\+'"),
         ({"a": np.eye(4), "b": np.eye(3)}, [0, 1, 0, 1], {}, "source 'b' has 3 rows"),
         ({"a": np.eye(4)}, [1, 1, 1, 1], {}, "only one class"),
-        ({"a": np.eye(4)}, [0, 1, 0, 1], {"scoring": "nope"}, "scoring='nope' is not"),
+        ({"a": np.eye(4)}, [0, 1, 0, 1], {"scoring": "nope"}, "scoring: unknown"),
         ({"a": np.ones(4)}, [0, 1, 0, 1], {}, "the features of source 'a' must be 2-D"),
         (
             {"a": np.eye(4), "b": np.eye(4)},

@@ -327,7 +327,7 @@ def test_source_parameters_are_reachable(digits):
         ),
         (
             {"sources": [("a", PCA(2))], "scoring": "nope"},
-            "scoring='nope' is not a registered metric; use one of",
+            "scoring: unknown metric 'nope'; the registered metrics are",
         ),
         (
             {"sources": [("a", PCA(2))], "scoring": "neg_conditional_entropy"},
