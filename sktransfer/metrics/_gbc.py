@@ -153,8 +153,10 @@ def gbc_from_moments(moments, gaussian):
     counts, means, variances = moments
     # The law of total variance: within-class plus between-class, per feature.
     shares = counts[:, None] / counts.sum()
-    mean = shares.T @ means
-    total = shares.T @ (variances + (means - mean) ** 2)
+    # Sums down each column on its own: a product's rounding would depend on
+    # the other features (a constant one must change nothing, to the bit).
+    mean = np.sum(shares * means, axis=0)
+    total = np.sum(shares * (variances + (means - mean) ** 2), axis=0)
     if gaussian == "spherical":  # floored as a whole: a rotation changes nothing
         variances = variances.mean(axis=1, keepdims=True)
         total = total.mean(keepdims=True)
